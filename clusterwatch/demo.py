@@ -1,0 +1,135 @@
+"""`clusterwatch demo`: the whole pipeline, end to end, through real Airflow DAGs.
+
+1. Warehouse: the configured PostgreSQL, or the embedded one under the home.
+2. A local HTTP server serves the recorded site of `demo/site` (no internet).
+3. Airflow (api-server, scheduler, dag-processor, triggerer) starts on the same home.
+4. `scrape_news` is triggered over the REST API with the demo source set: it scrapes,
+   loads `raw`, validates the batch with Great Expectations and emits the
+   `news_articles_validated` asset event.
+5. That event (not this script) starts `transform_warehouse`, which runs dbt through
+   Cosmos into `staging` and `marts`.
+6. A summary is read from the marts; the last line of output is one JSON object.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+
+from clusterwatch import airflow_runtime, db, settings, warehouse
+from clusterwatch.transform import ensure_manifest
+
+SCRAPE_DAG = "scrape_news"
+TRANSFORM_DAG = "transform_warehouse"
+
+
+def say(message: str) -> None:
+    print(f"[clusterwatch] {message}", flush=True)
+
+
+@dataclass
+class PipelineRun:
+    scrape_run: dict
+    transform_run: dict
+    triggering_events: list[dict]
+    scrape_tasks: list[dict] = field(default_factory=list)
+
+
+def run_pipeline_once(client: airflow_runtime.AirflowClient, demo_site: str, timeout: float = 600) -> PipelineRun:
+    """Trigger one demo scrape and wait for the transform run its asset event starts."""
+    known_transforms = {r["dag_run_id"] for r in client.dag_runs(TRANSFORM_DAG)}
+    run_id = client.trigger(SCRAPE_DAG, {"source_set": "demo", "demo_site": demo_site})
+    say(f"triggered {SCRAPE_DAG} run {run_id}")
+    scrape_run = client.wait_for_run(SCRAPE_DAG, run_id, timeout)
+    tasks = client.task_instances(SCRAPE_DAG, run_id)
+    if scrape_run["state"] != "success":
+        failed = [f"{t['task_id']}[{t.get('map_index')}]={t['state']}" for t in tasks if t["state"] != "success"]
+        raise RuntimeError(f"{SCRAPE_DAG} run {run_id} {scrape_run['state']}: {failed}; logs under {settings.logs_dir()}")
+    say(f"{SCRAPE_DAG} succeeded; waiting for the asset-triggered {TRANSFORM_DAG} run")
+    transform = client.wait_for_new_run(TRANSFORM_DAG, known_transforms, "asset_triggered", timeout)
+    transform = client.wait_for_run(TRANSFORM_DAG, transform["dag_run_id"], timeout)
+    if transform["state"] != "success":
+        failed = [t["task_id"] for t in client.task_instances(TRANSFORM_DAG, transform["dag_run_id"])
+                  if t["state"] != "success"]
+        raise RuntimeError(f"{TRANSFORM_DAG} run {transform['dag_run_id']} failed: {failed}")
+    events = client.upstream_asset_events(TRANSFORM_DAG, transform["dag_run_id"])
+    return PipelineRun(scrape_run, transform, events, tasks)
+
+
+def read_summary(database_url: str) -> dict:
+    with db.connect(database_url) as conn:
+        by_source = conn.execute(
+            """select source_id, language, sum(article_count)::int
+               from marts.fct_source_activity_monthly group by 1, 2 order by 1, 2"""
+        ).fetchall()
+        totals = conn.execute(
+            """select count(*)::int, count(*) filter (where language = 'ar')::int,
+                      count(*) filter (where language = 'fr')::int,
+                      min(published_date)::text, max(published_date)::text
+               from marts.fct_article_publications"""
+        ).fetchone()
+        raw_articles = conn.execute("select count(*)::int from raw.news_articles").fetchone()[0]
+        quarantined = conn.execute("select count(*)::int from quarantine.news_pages").fetchone()[0]
+        dq = conn.execute(
+            "select count(*)::int, count(*) filter (where success)::int from monitoring.dq_runs"
+        ).fetchone()
+    return {
+        "articles": totals[0], "articles_ar": totals[1], "articles_fr": totals[2],
+        "first_published": totals[3], "last_published": totals[4],
+        "raw_articles": raw_articles, "quarantined_pages": quarantined,
+        "dq_runs": dq[0], "dq_runs_passed": dq[1],
+        "by_source": [{"source_id": s, "language": l, "articles": n} for s, l, n in by_source],
+    }
+
+
+def print_summary(summary: dict) -> None:
+    say("marts summary (read from marts.fct_article_publications / fct_source_activity_monthly):")
+    print(f"  articles: {summary['articles']} ({summary['articles_ar']} Arabic, {summary['articles_fr']} French),"
+          f" published {summary['first_published']} .. {summary['last_published']}")
+    for row in summary["by_source"]:
+        print(f"  {row['source_id']:<22} {row['language']:<3} {row['articles']:>4}")
+    print(f"  quarantined pages: {summary['quarantined_pages']}; data-quality runs: {summary['dq_runs']}"
+          f" ({summary['dq_runs_passed']} passed)")
+
+
+def run_demo(keep_running: bool = False, port: int | None = None) -> dict:
+    from clusterwatch.demo_server import serve_site
+
+    started_db = False
+    configured = settings.configured_database_url()
+    if not configured:
+        started_db = warehouse.embedded().start()
+    url = warehouse.warehouse_url()
+    say(f"warehouse: {warehouse.describe(url)}" + (" (embedded)" if not configured else ""))
+    db.bootstrap(url)
+    t0 = time.monotonic()
+    ensure_manifest()
+    env = airflow_runtime.airflow_environment(url, port=port)
+    env["CLUSTERWATCH_SCRAPE_SCHEDULE"] = "none"  # the demo triggers its own run
+    say("migrating Airflow metadata database")
+    airflow_runtime.migrate_metadata(url, env)
+    stack = airflow_runtime.AirflowStack(env)
+    try:
+        with serve_site() as demo_site:
+            say(f"recorded site served at {demo_site}")
+            say(f"starting Airflow on {stack.base_url} (logs: {settings.logs_dir()})")
+            stack.start()
+            client = airflow_runtime.AirflowClient.for_local_stack(stack)
+            client.wait_for_dags([SCRAPE_DAG, TRANSFORM_DAG])
+            run = run_pipeline_once(client, demo_site)
+        summary = read_summary(url)
+        summary["seconds"] = round(time.monotonic() - t0, 1)
+        summary["scrape_run_id"] = run.scrape_run["dag_run_id"]
+        summary["transform_run_id"] = run.transform_run["dag_run_id"]
+        summary["transform_triggered_by"] = [e.get("extra") for e in run.triggering_events]
+        print_summary(summary)
+    finally:
+        if keep_running:
+            say(f"Airflow left running at {stack.base_url}")
+        else:
+            stack.stop()
+            if started_db:
+                warehouse.embedded().stop()
+    print(json.dumps(summary, ensure_ascii=False))
+    return summary

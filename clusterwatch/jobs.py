@@ -1,0 +1,91 @@
+"""The functions Airflow tasks call: one per task, each small, each also usable from the CLI.
+
+DAG files stay thin (STYLE C7): they import one of these inside the task body and pass
+what the run knows (run id, params, triggering events).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from clusterwatch import settings
+
+log = logging.getLogger(__name__)
+
+SOURCE_SETS = ("live", "demo")
+
+
+def source_set_config(source_set: str, demo_site: str | None = None) -> tuple[Path, dict, bool]:
+    """(sources directory, placeholder values, may fetch private/loopback addresses)."""
+    if source_set == "live":
+        return settings.sources_dir(), {}, False
+    if source_set == "demo":
+        if not demo_site:
+            raise ValueError("source_set 'demo' needs demo_site (the recorded site's base URL)")
+        # The recorded site runs on 127.0.0.1: only the demo may reach loopback.
+        return settings.PROJECT_ROOT / "demo" / "sources", {"demo_site": demo_site.rstrip("/")}, True
+    raise ValueError(f"unknown source_set {source_set!r}; expected one of {SOURCE_SETS}")
+
+
+def plan_scrape(source_set: str, only: list[str] | None = None, demo_site: str | None = None) -> list[str]:
+    """The source ids one scrape run covers (each becomes one mapped task)."""
+    from scrapers.sources import load_sources
+
+    directory, variables, _ = source_set_config(source_set, demo_site)
+    ids = [source.id for source in load_sources(directory, variables)]
+    if only:
+        unknown = sorted(set(only) - set(ids))
+        if unknown:
+            raise ValueError(f"unknown source ids for set {source_set!r}: {unknown}")
+        ids = [i for i in ids if i in only]
+    return ids
+
+
+def scrape(source_id: str, scrape_run_id: str, source_set: str, demo_site: str | None = None) -> dict:
+    from clusterwatch import db, warehouse
+    from scrapers.pipeline import scrape_source
+
+    url = warehouse.warehouse_url()
+    db.bootstrap(url)
+    directory, variables, allow_private = source_set_config(source_set, demo_site)
+    return scrape_source(
+        source_id, scrape_run_id=scrape_run_id, database_url=url, sources_dir=directory,
+        variables=variables, allow_private_addresses=allow_private,
+    )
+
+
+def validate(dataset: str, batch_id: str) -> dict:
+    """Run the dataset's suite on one batch; raise when an error-level expectation fails."""
+    from clusterwatch import warehouse
+    from expectations.runner import require_success, validate_batch
+
+    outcome = validate_batch(dataset, batch_id, warehouse.warehouse_url())
+    require_success(outcome)
+    return outcome.summary()
+
+
+def describe_triggering_events(triggering_asset_events) -> list[dict]:
+    """The batches a transform run builds on, from the asset events' `extra` (small)."""
+    batches = []
+    for asset, events in (triggering_asset_events or {}).items():
+        for event in events:
+            extra = dict(event.extra or {})
+            batches.append({"asset": getattr(asset, "name", str(asset)), **extra})
+    log.info("transform triggered by %d event(s): %s", len(batches), batches)
+    return batches
+
+
+def mart_row_counts() -> dict[str, int]:
+    """Row count of every table in `marts` (what the transform run produced)."""
+    from clusterwatch import warehouse
+    from clusterwatch.db import connect
+
+    from psycopg import sql
+
+    with connect(warehouse.warehouse_url()) as conn:
+        tables = [r[0] for r in conn.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' "
+            "and table_type = 'BASE TABLE' order by 1").fetchall()]
+        return {t: conn.execute(sql.SQL("select count(*) from {}").format(
+            sql.Identifier("marts", t))).fetchone()[0] for t in tables}

@@ -1,0 +1,78 @@
+"""Build the warehouse with dbt (through astronomer-cosmos) whenever a validated batch lands.
+
+Scheduled on the `*_validated` assets, never on a clock: a run starts when a batch
+passed its error-level expectations. Runs started by an asset event have no data
+interval; the first task records which batches (from the events' `extra`) this run
+builds on. dbt models are rebuilt from `raw` as a whole, so a lost or duplicated event
+changes nothing: the next run catches up.
+
+The dbt graph comes from `dbt_project/target/manifest.json` (LoadMode.DBT_MANIFEST:
+~0.3 s to parse instead of ~2.3 s for `dbt ls`); `clusterwatch` refreshes it with
+`dbt parse` before it starts Airflow, and a test checks it is current.
+"""
+
+import sys
+from pathlib import Path
+
+from airflow.sdk import dag, task
+from cosmos import DbtTaskGroup, ExecutionConfig, LoadMode, ProfileConfig, ProjectConfig, RenderConfig
+from cosmos.constants import InvocationMode
+
+from _common import DEFAULT_ARGS, START_DATE, VALIDATED_ASSETS
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
+
+
+def _any_of(assets):
+    condition = assets[0]
+    for asset in assets[1:]:
+        condition = condition | asset
+    return condition
+
+
+@dag(
+    schedule=_any_of(VALIDATED_ASSETS),
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,  # one dbt build at a time (snapshots must not overlap)
+    default_args=DEFAULT_ARGS,
+    tags=["transform", "clusterwatch"],
+    doc_md=__doc__,
+)
+def transform_warehouse():
+    @task
+    def record_triggering_batches(triggering_asset_events=None) -> list[dict]:
+        from clusterwatch.jobs import describe_triggering_events
+
+        return describe_triggering_events(triggering_asset_events)
+
+    dbt = DbtTaskGroup(
+        group_id="dbt",
+        project_config=ProjectConfig(
+            dbt_project_path=DBT_PROJECT_DIR,
+            manifest_path=DBT_PROJECT_DIR / "target" / "manifest.json",
+        ),
+        profile_config=ProfileConfig(
+            profile_name="clusterwatch",
+            target_name="dev",
+            profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml",
+        ),
+        execution_config=ExecutionConfig(
+            dbt_executable_path=str(Path(sys.executable).parent / "dbt"),
+            invocation_mode=InvocationMode.SUBPROCESS,
+        ),
+        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST),
+        operator_args={"install_deps": False},
+        default_args={**DEFAULT_ARGS, "retries": 1},
+    )
+
+    @task
+    def summarise_marts() -> dict:
+        from clusterwatch.jobs import mart_row_counts
+
+        return mart_row_counts()
+
+    record_triggering_batches() >> dbt >> summarise_marts()
+
+
+transform_warehouse()

@@ -1,0 +1,1 @@
+"""One module per checked relation; `SUITE_NAME` equals the module name."""

@@ -1,0 +1,112 @@
+"""End to end through a running Airflow (api-server, scheduler, dag-processor,
+triggerer) on a real PostgreSQL: the upstream DAG's asset event, not the test, starts
+the downstream DAG (PLATFORM.md: `dag.test()` cannot show this).
+
+One Airflow stack serves the module; each test drives it over the REST API."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+
+from clusterwatch import airflow_runtime, db, warehouse
+from clusterwatch.demo import SCRAPE_DAG, TRANSFORM_DAG, read_summary, run_pipeline_once
+
+pytestmark = [pytest.mark.airflow, pytest.mark.postgres, pytest.mark.slow]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def stack(warehouse_url):
+    from clusterwatch.demo_server import serve_site
+    from clusterwatch.transform import ensure_manifest
+
+    ensure_manifest()
+    env = airflow_runtime.airflow_environment(warehouse_url, port=_free_port())
+    env["CLUSTERWATCH_SCRAPE_SCHEDULE"] = "none"
+    metadata_url = warehouse.airflow_metadata_url(warehouse_url)
+    airflow_runtime.migrate_metadata(warehouse_url, env)
+    stack = airflow_runtime.AirflowStack(env)
+    with serve_site() as site:
+        stack.start()
+        try:
+            client = airflow_runtime.AirflowClient.for_local_stack(stack)
+            client.wait_for_dags([SCRAPE_DAG, TRANSFORM_DAG])
+            yield {"client": client, "site": site, "stack": stack}
+        finally:
+            stack.stop()
+            warehouse.drop_database(metadata_url)
+
+
+def _table_counts(url: str) -> dict[str, int]:
+    with db.connect(url) as conn:
+        return {
+            "raw.news_articles": conn.execute("select count(*) from raw.news_articles").fetchone()[0],
+            "raw.distinct_urls": conn.execute(
+                "select count(distinct canonical_url) from raw.news_articles").fetchone()[0],
+            "quarantine.news_pages": conn.execute("select count(*) from quarantine.news_pages").fetchone()[0],
+            "marts.fct_article_publications": conn.execute(
+                "select count(*) from marts.fct_article_publications").fetchone()[0],
+            "marts.distinct_articles": conn.execute(
+                "select count(distinct article_id) from marts.fct_article_publications").fetchone()[0],
+        }
+
+
+def test_asset_event_triggers_transform_and_rerun_is_idempotent(stack, warehouse_url):
+    client = stack["client"]
+
+    first = run_pipeline_once(client, stack["site"], timeout=600)
+    assert first.transform_run["run_type"] == "asset_triggered"
+    batch_ids = [e["extra"]["batch_id"] for e in first.triggering_events]
+    assert f"scrape_news:{first.scrape_run['dag_run_id']}" in batch_ids
+    mapped = [t for t in first.scrape_tasks if t["task_id"] == "scrape"]
+    assert len(mapped) >= 3, "one mapped scrape task per demo source"
+    counts_after_first = _table_counts(warehouse_url)
+    assert counts_after_first["raw.news_articles"] > 0
+    assert counts_after_first["quarantine.news_pages"] > 0, "the demo's bad pages are kept with a reason"
+    assert counts_after_first["marts.fct_article_publications"] == counts_after_first["raw.news_articles"]
+    summary = read_summary(warehouse_url)
+    assert summary["articles_ar"] > 0 and summary["articles_fr"] > 0
+
+    second = run_pipeline_once(client, stack["site"], timeout=600)
+    assert second.transform_run["dag_run_id"] != first.transform_run["dag_run_id"]
+    counts_after_second = _table_counts(warehouse_url)
+    assert counts_after_second == counts_after_first
+    assert counts_after_second["raw.news_articles"] == counts_after_second["raw.distinct_urls"]
+    assert counts_after_second["marts.fct_article_publications"] == counts_after_second["marts.distinct_articles"]
+
+    # Every page the runs fetched is accounted for: loaded (new/updated/unchanged) or rejected.
+    with db.connect(warehouse_url) as conn:
+        unbalanced = conn.execute(
+            """select scrape_run_id, source_id from raw.scrape_runs
+               where pages_fetched <> articles_new + articles_updated + articles_unchanged + pages_rejected"""
+        ).fetchall()
+        second_run_new = conn.execute(
+            "select coalesce(sum(articles_new), 0) from raw.scrape_runs where scrape_run_id = %s",
+            (f"scrape_news:{second.scrape_run['dag_run_id']}",),
+        ).fetchone()[0]
+    assert unbalanced == []
+    assert second_run_new == 0
+
+
+def test_external_producer_can_post_an_asset_event(stack, warehouse_url):
+    """ARCHITECTURE: external producers poke the platform through Airflow's REST API.
+    A posted `news_articles_validated` event starts the transform like a DAG's would."""
+    client = stack["client"]
+    known = {r["dag_run_id"] for r in client.dag_runs(TRANSFORM_DAG)}
+    assets = client._call("GET", "/assets", params={"name_pattern": "news_articles_validated"})["assets"]
+    asset_id = assets[0]["id"]
+    client._call("POST", "/assets/events", json={
+        "asset_id": asset_id, "extra": {"batch_id": "external:replay", "dataset": "news_articles", "rows": 0}})
+    run = client.wait_for_new_run(TRANSFORM_DAG, known, "asset_triggered", timeout=300)
+    run = client.wait_for_run(TRANSFORM_DAG, run["dag_run_id"], timeout=600)
+    assert run["state"] == "success"
+    events = client.upstream_asset_events(TRANSFORM_DAG, run["dag_run_id"])
+    assert any(e["extra"].get("batch_id") == "external:replay" for e in events)
