@@ -15,6 +15,7 @@ import logging
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -62,6 +63,12 @@ def _passwords_file() -> Path:
     return settings.airflow_home() / "simple_auth_manager_passwords.json"
 
 
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def airflow_environment(warehouse_url: str, *, port: int | None = None) -> dict[str, str]:
     """Environment for every Airflow process (and so every task) of the local stack."""
     port = port or settings.airflow_port()
@@ -97,6 +104,10 @@ def airflow_environment(warehouse_url: str, *, port: int | None = None) -> dict[
         "AIRFLOW__API__SECRET_KEY": keys["api_secret_key"],
         "AIRFLOW__API_AUTH__JWT_SECRET": keys["jwt_secret"],
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(settings.logs_dir() / "airflow"),
+        # The log servers of the scheduler and triggerer default to 8793/8794: free ports
+        # instead, so a demo and a test run (or two homes) can run side by side.
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(_free_port()),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(_free_port()),
         # Local, event-driven use: notice new DAG files and asset events within seconds.
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "10",
         "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "30",
@@ -154,7 +165,11 @@ class AirflowStack:
                 [airflow, component], env=merged_environment(self.env), stdout=out,
                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
             )
-        self.wait_healthy(timeout)
+        try:
+            self.wait_healthy(timeout)
+        except BaseException:
+            self.stop()
+            raise
 
     def wait_healthy(self, timeout: float) -> dict:
         deadline = time.monotonic() + timeout
