@@ -105,7 +105,8 @@ def run_demo(keep_running: bool = False, port: int | None = None) -> dict:
     db.bootstrap(url)
     t0 = time.monotonic()
     ensure_manifest()
-    env = airflow_runtime.airflow_environment(url, port=port)
+    # A free port by default, so the demo never collides with a running `make up`.
+    env = airflow_runtime.airflow_environment(url, port=port or airflow_runtime._free_port())
     env["CLUSTERWATCH_SCRAPE_SCHEDULE"] = "none"  # the demo triggers its own run
     say("migrating Airflow metadata database")
     airflow_runtime.migrate_metadata(url, env)
