@@ -1,0 +1,45 @@
+with
+
+source as (
+    select * from {{ source('news', 'news_articles') }}
+),
+
+renamed as (
+    select
+        article_id,
+        source_id,
+        canonical_url,
+        url as fetched_url,
+        case
+            when lower(trim(language)) like 'ar%' then 'ar'
+            when lower(trim(language)) like 'fr%' then 'fr'
+            else 'other'
+        end as language,
+        trim(title) as title,
+        nullif(trim(lead), '') as lead,
+        body_text,
+        nullif(trim(author_name), '') as author_name,
+        nullif(trim(section), '') as section_name,
+        published_at,
+        {{ local_date('published_at') }} as published_date,
+        published_at_source as published_at_method,
+        content_hash,
+        extractor,
+        _first_seen_at as first_seen_at,
+        _scraped_at as scraped_at,
+        _batch_id as batch_id
+    from source
+),
+
+-- raw.news_articles is keyed by canonical URL, so one URL never appears
+-- twice. A site can still serve the same page under two canonical URLs (with
+-- and without a slug, a mobile path): same source, same content hash. Keep the
+-- URL seen first, so that article_id stays stable when a later variant shows
+-- up.
+deduplicated as (
+    select distinct on (source_id, content_hash) *
+    from renamed
+    order by source_id, content_hash, first_seen_at, scraped_at, article_id
+)
+
+select * from deduplicated
