@@ -174,8 +174,8 @@ def test_build_runs_every_node_without_failure_or_warning(built):
     for result in built["results"]:
         statuses = result.summary()["statuses"]
         assert set(statuses) <= {"success", "pass"}, result.output_tail()
-        assert statuses["success"] >= 6  # 5 models + 1 seed (ephemeral-free project)
-        assert statuses["pass"] >= 20  # data tests and unit tests
+        assert statuses["success"] >= 9  # 8 models and the seed, at least
+        assert statuses["pass"] >= 30  # data tests and unit tests
 
 
 def test_fct_article_publications_values(built):
