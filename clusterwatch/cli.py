@@ -139,10 +139,11 @@ def cmd_transform(args) -> int:
 
     url = warehouse.warehouse_url()
     db.bootstrap(url)
-    result = build(url, select=args.select, full_refresh=args.full_refresh)
-    print(getattr(result, "output", "")[-4000:])
-    _print_json({"success": True, "select": args.select, "full_refresh": args.full_refresh})
-    return 0
+    result = build(url, select=args.select, full_refresh=args.full_refresh)  # raises DbtError on failure
+    print(result.output_tail())
+    _print_json({"success": result.success, "select": args.select, "full_refresh": args.full_refresh,
+                 **result.summary()})
+    return 0 if result.success else 1
 
 
 def cmd_sources(args) -> int:
@@ -195,7 +196,19 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return args.func(args)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a clear one-line error and a JSON last line, not a traceback
+        if args.verbose:
+            raise
+        tail = getattr(getattr(exc, "result", None), "output_tail", None)
+        if callable(tail):
+            print(tail(), file=sys.stderr)
+        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        _print_json({"success": False, "command": args.command, "error": f"{type(exc).__name__}: {exc}"})
+        return 2
 
 
 if __name__ == "__main__":
