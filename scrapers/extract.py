@@ -1,0 +1,907 @@
+"""Page bytes -> `Article` or `Rejection`. Pure: no I/O, no clock (pass `now` to check dates).
+
+Steps, in order:
+1. Decode bytes: BOM, then valid UTF-8 (a page that is valid UTF-8 is UTF-8 whatever it
+   declares: legacy single-byte pages are practically never valid UTF-8), then the HTTP
+   header charset, then `<meta charset>`, then detection (charset-normalizer). requests'
+   `response.text` is never used: it guesses ISO-8859-1 for `text/html` without charset.
+2. Text hygiene for every stored field: repair double-escaped entities (`&amp;eacute;`),
+   NFKC (folds Arabic Presentation Forms and NBSP), drop bidi control marks, collapse
+   white space. Tatweel and harakat stay in stored text (they are removed for matching
+   only, e.g. month names below). Stored text is plain text: paragraphs joined by "\\n\\n".
+3. Fields from the source's CSS selectors first; when they give no body, trafilatura's
+   main-text extraction is the fallback (`extractor='generic'`).
+4. Publication date, first hit wins: JSON-LD `datePublished` -> `<meta
+   article:published_time>` -> `time[datetime]` (inside the byline or the article, never
+   anywhere on the page: headers show today's date) -> the byline text under the
+   source's `published` selector (Algerian, Middle-East and Levantine Arabic month
+   names, French dates such as "jeudi 22 mars 2018 05:15:08" or "le 19/03/18 à 12h00",
+   dateparser with locales ar-DZ / fr as the last resort) -> a date in the URL. Times
+   without an offset are Africa/Algiers (UTC+1, no DST). Dates before 1990 are ignored
+   as implausible; a date later than `now` (when given) rejects the page.
+5. Language: `<html lang>` / og:locale, corrected by a script check when the text is
+   clearly Arabic (templates often say `lang="fr"` on Arabic pages), else the script
+   check alone (Arabic letters vs Latin; French vs English by stop words).
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import html as html_lib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
+
+from scrapers.sources import Source, host_in_domains
+
+MIN_BODY_CHARS = 200
+# A page stamped up to an hour ahead of `now` is accepted: sites that print Algiers time
+# with a "Z" are an hour early, and clocks drift.
+FUTURE_TOLERANCE = timedelta(hours=1)
+EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)
+
+try:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    ALGIERS = ZoneInfo("Africa/Algiers")
+except ZoneInfoNotFoundError:  # no tz database: Algiers has been UTC+1 without DST since 1981
+    ALGIERS = timezone(timedelta(hours=1), "Africa/Algiers")
+
+ARTICLE_TYPES = {
+    "Article",
+    "NewsArticle",
+    "ReportageNews",
+    "AnalysisNewsArticle",
+    "BlogPosting",
+    "OpinionNewsArticle",
+    "BackgroundNewsArticle",
+    "Report",
+    "LiveBlogPosting",
+}
+DROP_TAGS = [
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "iframe",
+    "svg",
+    "form",
+    "button",
+    "nav",
+    "aside",
+    "figure",
+    "video",
+    "audio",
+    "object",
+    "embed",
+    "select",
+    "input",
+    "textarea",
+]
+BLOCK_TAGS = {
+    "address",
+    "article",
+    "blockquote",
+    "br",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "figcaption",
+    "footer",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "main",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "table",
+    "td",
+    "th",
+    "tr",
+    "ul",
+}
+HTML_TYPES = {"text/html", "application/xhtml+xml", ""}
+
+
+@dataclass(frozen=True)
+class Article:
+    url: str
+    canonical_url: str
+    language: str | None
+    title: str
+    lead: str | None
+    body_text: str
+    author_name: str | None
+    section: str | None
+    published_at: datetime | None
+    published_at_source: str | None  # 'json-ld' | 'meta' | 'time' | 'byline' | 'url'
+    content_hash: str  # sha256 hex of title + "\n" + body_text
+    extractor: str  # 'selectors' | 'generic'
+
+
+@dataclass(frozen=True)
+class Rejection:
+    url: str
+    reason: str  # not_html | undecodable | no_title | no_body | body_too_short | future_date
+    detail: str
+
+
+class UndecodableError(ValueError):
+    pass
+
+
+# -- decoding -----------------------------------------------------------------------
+
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+# WHATWG maps these labels to windows-1252, and pages labelled so are windows-1252.
+_LABEL_ALIASES = {
+    "iso-8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+    "iso8859-1": "cp1252",
+    "x-cp1256": "cp1256",
+}
+
+
+def header_value(headers: dict | None, name: str) -> str:
+    for key, value in (headers or {}).items():
+        if key.lower() == name:
+            return value or ""
+    return ""
+
+
+def _charset_param(content_type: str) -> str | None:
+    match = re.search(r"charset\s*=\s*[\"']?([^\s;\"']+)", content_type or "", re.IGNORECASE)
+    return match.group(1) if match else None
+
+
+def _codec(label: str | None) -> str | None:
+    if not label:
+        return None
+    label = label.strip().strip("\"'").lower()
+    label = _LABEL_ALIASES.get(label, label)
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def decode_html(body: bytes, headers: dict | None = None) -> tuple[str, str]:
+    """(text, codec name). Raises UndecodableError for empty, binary or hopeless bytes."""
+    if not body or not body.strip():
+        raise UndecodableError("empty body")
+    for bom, codec in (
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
+        if body.startswith(bom):
+            return _checked(body[len(bom) :].decode(codec, "replace"), codec)
+    candidates: list[str] = []
+    if any(byte > 0x7F for byte in body):
+        candidates.append("utf-8")
+    header_codec = _codec(_charset_param(header_value(headers, "content-type")))
+    meta = _META_CHARSET.search(body[:8192])
+    meta_codec = _codec(meta.group(1).decode("ascii", "ignore")) if meta else None
+    candidates += [c for c in (header_codec, meta_codec, "utf-8") if c]
+    for codec in dict.fromkeys(candidates):
+        try:
+            return _checked(body.decode(codec), codec)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    import charset_normalizer  # a dependency of requests
+
+    best = charset_normalizer.from_bytes(body).best()
+    if best is None:
+        raise UndecodableError("no declared or detected encoding decodes the body")
+    return _checked(str(best), best.encoding)
+
+
+def _checked(text: str, codec: str) -> tuple[str, str]:
+    if "\x00" in text or len(_CONTROL.findall(text)) > max(5, len(text) // 100):
+        raise UndecodableError(f"decoded as {codec} but looks binary")
+    return text, codec
+
+
+# -- text hygiene ---------------------------------------------------------------------
+
+_ENTITY = re.compile(r"&(#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_INVISIBLE = dict.fromkeys(
+    map(
+        ord, "\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c\ufeff"
+    ),
+    None,
+)
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+
+
+def repair_entities(text: str) -> str:
+    """Unescape entities left in text by double escaping (`&amp;eacute;` -> `&eacute;` -> é).
+
+    Only complete entities (with their `;`) are touched; up to three layers."""
+    for _ in range(3):
+        repaired = _ENTITY.sub(lambda m: html_lib.unescape(m.group(0)), text)
+        if repaired == text:
+            break
+        text = repaired
+    return text
+
+
+def clean_text(text: str | None) -> str:
+    """One line of stored text: entities repaired, NFKC, no bidi marks, single spaces."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", repair_entities(text)).translate(_INVISIBLE)
+    return " ".join(text.split())
+
+
+def fold_for_matching(text: str) -> str:
+    """Lower case, ASCII digits, no tatweel, no harakat or accents, bare alef (أ إ آ -> ا)."""
+    text = unicodedata.normalize("NFKC", text).translate(_DIGITS).replace("\u0640", "")
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return unicodedata.normalize("NFC", stripped).lower()
+
+
+def _blocks(node) -> list[str]:
+    """Paragraph texts of `node`: block elements and <br> break paragraphs, inline don't."""
+    from bs4 import Comment, NavigableString
+    from bs4.element import Declaration, Doctype, ProcessingInstruction
+
+    skip = (Comment, ProcessingInstruction, Declaration, Doctype)
+    parts: list[str] = []
+    buffer: list[str] = []
+
+    def flush() -> None:
+        text = clean_text("".join(buffer))
+        buffer.clear()
+        if text:
+            parts.append(text)
+
+    def walk(element) -> None:
+        for child in element.children:
+            if isinstance(child, NavigableString):
+                if not isinstance(child, skip):
+                    buffer.append(str(child))
+            elif child.name in BLOCK_TAGS:
+                flush()
+                walk(child)
+                flush()
+            else:
+                walk(child)
+
+    if isinstance(node, NavigableString):
+        buffer.append(str(node))
+    else:
+        walk(node)
+    flush()
+    return parts
+
+
+def _text(node) -> str:
+    return " ".join(_blocks(node)) if node is not None else ""
+
+
+# -- dates ----------------------------------------------------------------------------
+
+_ISO = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"(?:(?:T|\s+)(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:[.,]\d+)?)?)?"
+    r"\s*(Z)?\s*(?:(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?)?",
+    re.IGNORECASE,
+)
+
+_MONTHS_AR = {
+    # Algerian / Maghreb (forms after fold_for_matching: no hamza, no harakat)
+    "جانفي": 1,
+    "فيفري": 2,
+    "مارس": 3,
+    "افريل": 4,
+    "ماي": 5,
+    "جوان": 6,
+    "جويلية": 7,
+    "جويليه": 7,
+    "جويلة": 7,
+    "جويل": 7,
+    "اوت": 8,
+    "سبتمبر": 9,
+    "اكتوبر": 10,
+    "نوفمبر": 11,
+    "ديسمبر": 12,
+    # Middle-East
+    "يناير": 1,
+    "فبراير": 2,
+    "ابريل": 4,
+    "مايو": 5,
+    "يونيو": 6,
+    "يونيه": 6,
+    "يوليو": 7,
+    "يوليه": 7,
+    "اغسطس": 8,
+    # Levantine
+    "كانون الثاني": 1,
+    "شباط": 2,
+    "اذار": 3,
+    "نيسان": 4,
+    "ايار": 5,
+    "حزيران": 6,
+    "تموز": 7,
+    "اب": 8,
+    "ايلول": 9,
+    "تشرين الاول": 10,
+    "تشرين الثاني": 11,
+    "كانون الاول": 12,
+}
+_MONTHS_FR = {
+    "janvier": 1,
+    "janv": 1,
+    "jan": 1,
+    "fevrier": 2,
+    "fevr": 2,
+    "fev": 2,
+    "mars": 3,
+    "mar": 3,  # only ever read between a day number and a year, so never "mardi"
+    "avril": 4,
+    "avr": 4,
+    "mai": 5,
+    "juin": 6,
+    "juillet": 7,
+    "juil": 7,
+    "aout": 8,
+    "aou": 8,
+    "septembre": 9,
+    "sept": 9,
+    "sep": 9,
+    "octobre": 10,
+    "oct": 10,
+    "novembre": 11,
+    "nov": 11,
+    "decembre": 12,
+    "dec": 12,
+}
+_MONTHS = {**_MONTHS_AR, **_MONTHS_FR}
+_MONTH_ALTERNATION = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
+_TEXT_DATE = re.compile(
+    rf"(?<!\d)(\d{{1,2}})(?:er)?[\s\-]+({_MONTH_ALTERNATION})\b\.?[\s\-,،]+(\d{{4}})(?!\d)"
+)
+_NUMERIC_DATE = re.compile(
+    r"(?<!\d)(\d{1,2})([/.])(\d{1,2})\2(\d{4}|\d{2})(?!\d)|(?<!\d)(\d{1,2})-(\d{1,2})-(\d{4})(?!\d)"
+)
+_ISO_IN_TEXT = re.compile(
+    r"(?<!\d)\d{4}-\d{1,2}-\d{1,2}"
+    r"(?:[T ]\d{1,2}:\d{1,2}(?::\d{1,2})?)?(?:Z|[+-]\d{1,2}(?::?\d{2})?)?",
+    re.IGNORECASE,
+)
+_TIME_AFTER = re.compile(
+    r"^\D{0,25}?(?<!\d)(\d{1,2})\s*(?:h(?![a-z])\s*(\d{2})?|:\s*(\d{2}))(?:\s*:\s*(\d{2}))?"
+)
+
+
+def _make(year, month, day, hour=0, minute=0, second=0, tz=None) -> datetime | None:
+    try:
+        return datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
+            tzinfo=tz or ALGIERS,
+        )
+    except (TypeError, ValueError):
+        return None
+
+
+def parse_iso_lenient(value: str | None) -> datetime | None:
+    """ISO 8601 and the broken variants sites publish, e.g. El Khabar's
+    `2018-3-18T11:20:4Z+1`: one-digit parts are accepted, and an explicit offset wins
+    over a stray `Z` (read as 11:20:04+01:00). No offset and no Z means Algiers time."""
+    if not value:
+        return None
+    match = _ISO.fullmatch(value.strip())
+    if not match:
+        return None
+    year, month, day, hour, minute, second, zulu, sign, off_h, off_m = match.groups()
+    tz = None
+    if sign:
+        hours, minutes = int(off_h), int(off_m or 0)
+        if hours > 14 or minutes >= 60:
+            return None
+        delta = timedelta(hours=hours, minutes=minutes)
+        tz = timezone(delta if sign == "+" else -delta)
+    elif zulu:
+        tz = UTC
+    return _make(year, month, day, hour, minute, second, tz)
+
+
+def _time_after(text: str) -> tuple[int, int, int]:
+    match = _TIME_AFTER.match(text)
+    if not match:
+        return 0, 0, 0
+    hour, minute_h, minute_colon, second = match.groups()
+    hour, minute, second = int(hour), int(minute_h or minute_colon or 0), int(second or 0)
+    if hour > 23 or minute > 59 or second > 59:
+        return 0, 0, 0
+    return hour, minute, second
+
+
+def parse_date_text(text: str | None, languages=("ar", "fr")) -> datetime | None:
+    """The first date written in free text (a byline), or None."""
+    if not text:
+        return None
+    folded = fold_for_matching(text)
+    found: list[tuple[int, datetime]] = []
+    for match in _ISO_IN_TEXT.finditer(folded):
+        value = parse_iso_lenient(match.group(0))
+        if value:
+            found.append((match.start(), value))
+    for match in _TEXT_DATE.finditer(folded):
+        day, month_name, year = match.groups()
+        value = _make(year, _MONTHS[month_name], day, *_time_after(folded[match.end() :]))
+        if value:
+            found.append((match.start(), value))
+    for match in _NUMERIC_DATE.finditer(folded):
+        if match.group(1):
+            day, month, year = match.group(1), match.group(3), match.group(4)
+        else:
+            day, month, year = match.group(5), match.group(6), match.group(7)
+        if len(year) == 2:
+            year = ("20" if int(year) < 70 else "19") + year
+        value = _make(year, month, day, *_time_after(folded[match.end() :]))
+        if value:
+            found.append((match.start(), value))
+    if found:
+        return min(found, key=lambda item: item[0])[1]
+    return _dateparser_fallback(text, languages)
+
+
+def _dateparser_fallback(text: str, languages) -> datetime | None:
+    import dateparser
+
+    locales = []
+    for language in languages or ("ar", "fr"):
+        # one locale per language: dateparser refuses "ar" next to "ar-DZ"
+        locales += {"ar": ["ar-DZ"], "fr": ["fr"]}.get(language, [language])
+    cleaned = " ".join(unicodedata.normalize("NFKC", text).translate(_DIGITS).split())
+    try:
+        value = dateparser.parse(
+            cleaned,
+            locales=locales,
+            settings={
+                "TIMEZONE": "Africa/Algiers",
+                "RETURN_AS_TIMEZONE_AWARE": True,
+                "DATE_ORDER": "DMY",
+                "REQUIRE_PARTS": ["day", "month", "year"],
+                # Absolute dates only: "yesterday" would need the clock.
+                "PARSERS": ["custom-formats", "absolute-time"],
+                "RELATIVE_BASE": datetime(2000, 1, 1),
+            },
+        )
+    except Exception:  # noqa: BLE001 - dateparser raises assorted errors on odd input
+        return None
+    return value
+
+
+_URL_DATES = (
+    (re.compile(r"/(\d{4})/(\d{1,2})/(\d{1,2})(?:/|$)"), ("y", "m", "d")),
+    (re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)"), ("y", "m", "d")),
+    (re.compile(r"(?<!\d)(\d{2})-(\d{2})-(\d{4})(?!\d)"), ("d", "m", "y")),  # El Watan 2018
+)
+
+
+def date_from_url(url: str | None) -> datetime | None:
+    """A date written in the URL path (midnight, Algiers time), or None."""
+    if not url:
+        return None
+    path = unquote(urlsplit(url).path)
+    for pattern, order in _URL_DATES:
+        for match in pattern.finditer(path):
+            parts = dict(zip(order, match.groups(), strict=True))
+            value = _make(parts["y"], parts["m"], parts["d"])
+            if value:
+                return value
+    return None
+
+
+def _json_ld_dates(soup) -> list[str]:
+    preferred, others = [], []
+
+    def walk(item) -> None:
+        if isinstance(item, list):
+            for sub in item:
+                walk(sub)
+        elif isinstance(item, dict):
+            kinds = item.get("@type")
+            kinds = {
+                k for k in (kinds if isinstance(kinds, list) else [kinds]) if isinstance(k, str)
+            }
+            value = item.get("datePublished")
+            if isinstance(value, list):
+                value = value[0] if value else None
+            if isinstance(value, str):
+                (preferred if kinds & ARTICLE_TYPES else others).append(value)
+            for sub in item.values():
+                if isinstance(sub, (dict, list)):
+                    walk(sub)
+
+    for script in soup.select('script[type="application/ld+json"]'):
+        raw = script.string or script.get_text()
+        try:
+            walk(json.loads(raw, strict=False))
+        except (ValueError, TypeError):
+            continue
+    return preferred + others
+
+
+def _find_published(
+    soup, url: str, canonical: str, selectors, languages
+) -> tuple[datetime | None, str | None]:
+    def plausible(value: datetime | None) -> bool:
+        return value is not None and value >= EARLIEST_PLAUSIBLE
+
+    for raw in _json_ld_dates(soup):
+        value = parse_iso_lenient(raw) or parse_date_text(raw, languages)
+        if plausible(value):
+            return value, "json-ld"
+
+    for selector in (
+        'meta[property="article:published_time"]',
+        'meta[name="article:published_time"]',
+        'meta[itemprop="datePublished"]',
+    ):
+        for meta in soup.select(selector):
+            raw = meta.get("content") or ""
+            value = parse_iso_lenient(raw) or parse_date_text(raw, languages)
+            if plausible(value):
+                return value, "meta"
+
+    byline_nodes = soup.select(selectors.published) if selectors and selectors.published else []
+    time_nodes = []
+    for node in byline_nodes:
+        time_nodes += [node] if node.name == "time" else node.select("time[datetime]")
+    time_nodes += soup.select(
+        "time[itemprop=datePublished], time[pubdate], article time[datetime], main time[datetime]"
+    )
+    for node in time_nodes:
+        raw = node.get("datetime") or ""
+        value = parse_iso_lenient(raw) or parse_date_text(raw, languages)
+        if plausible(value):
+            return value, "time"
+
+    for node in byline_nodes:
+        value = parse_date_text(node.get_text(" "), languages)
+        if plausible(value):
+            return value, "byline"
+
+    for candidate in (canonical, url):
+        value = date_from_url(candidate)
+        if plausible(value):
+            return value, "url"
+    return None, None
+
+
+# -- language -------------------------------------------------------------------------
+
+_FR_WORDS = {
+    "le",
+    "la",
+    "les",
+    "des",
+    "du",
+    "de",
+    "et",
+    "est",
+    "une",
+    "un",
+    "dans",
+    "pour",
+    "sur",
+    "au",
+    "aux",
+    "qui",
+    "que",
+}
+_EN_WORDS = {"the", "and", "of", "to", "in", "is", "for", "on", "that", "with", "was", "by"}
+
+
+def _is_arabic_letter(ch: str) -> bool:
+    code = ord(ch)
+    return (
+        0x0620 <= code <= 0x064A
+        or 0x066E <= code <= 0x06D3
+        or 0x0750 <= code <= 0x077F
+        or 0xFB50 <= code <= 0xFDFF
+        or 0xFE70 <= code <= 0xFEFC
+    )
+
+
+def detect_language(declared: str | None, text: str) -> str | None:
+    arabic = sum(1 for ch in text if _is_arabic_letter(ch))
+    latin = sum(1 for ch in text if (ch.isalpha() and ch.isascii()) or "\u00c0" <= ch <= "\u024f")
+    total = arabic + latin
+    script = None
+    if total >= 20:
+        if arabic / total >= 0.6:
+            script = "ar"
+        elif latin / total >= 0.6:
+            script = "latin"
+    declared = (declared or "").strip().lower().replace("_", "-").split("-")[0] or None
+    if script == "ar":
+        return "ar"
+    if declared and declared != "ar":
+        return declared
+    if script == "latin":
+        words = re.findall(r"[a-zà-ÿ]+", text.lower())
+        french = sum(1 for w in words if w in _FR_WORDS)
+        english = sum(1 for w in words if w in _EN_WORDS)
+        if french or english:
+            return "fr" if french >= english else "en"
+        return None
+    return declared
+
+
+# -- URLs -----------------------------------------------------------------------------
+
+_TRACKING = re.compile(r"^(utm_[a-z]+|fbclid|gclid|mc_cid|mc_eid|xtor)$", re.IGNORECASE)
+
+
+def normalise_url(url: str) -> str:
+    """Lower-case scheme and host, no default port, no fragment, no tracking parameters,
+    one consistent percent-encoding (Arabic slugs arrive both raw and encoded)."""
+    from requests.utils import requote_uri
+
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    netloc = (
+        host
+        if port is None or (scheme, port) in (("http", 80), ("https", 443))
+        else f"{host}:{port}"
+    )
+    query = urlencode(
+        [
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if not _TRACKING.match(k)
+        ]
+    )
+    return requote_uri(urlunsplit((scheme, netloc, parts.path or "/", query, "")))
+
+
+def _canonical(soup, url: str, source: Source | None) -> str:
+    for node, attribute in (
+        (soup.select_one('link[rel~="canonical"]'), "href"),
+        (soup.select_one('meta[property="og:url"]'), "content"),
+    ):
+        href = node.get(attribute) if node is not None else None
+        if not href or not href.strip():
+            continue
+        absolute = urljoin(url, href.strip())
+        if urlsplit(absolute).scheme not in ("http", "https"):
+            continue
+        allowed = (
+            source.allows_canonical(absolute)
+            if source
+            else host_in_domains(urlsplit(absolute).hostname, [urlsplit(url).hostname or ""])
+        )
+        if allowed:
+            return normalise_url(absolute)
+    return normalise_url(url)
+
+
+# -- the extractor --------------------------------------------------------------------
+
+
+def _meta(soup, *selectors: str) -> str | None:
+    for selector in selectors:
+        node = soup.select_one(selector)
+        if node is not None and node.get("content"):
+            text = clean_text(node["content"])
+            if text:
+                return text
+    return None
+
+
+def _json_ld_value(soup, key: str) -> str | None:
+    for script in soup.select('script[type="application/ld+json"]'):
+        try:
+            data = json.loads(script.string or script.get_text(), strict=False)
+        except (ValueError, TypeError):
+            continue
+        items = data.get("@graph", [data]) if isinstance(data, dict) else data
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict) and key in item:
+                value = item[key]
+                if isinstance(value, list):
+                    value = value[0] if value else None
+                if isinstance(value, dict):
+                    value = value.get("name")
+                if isinstance(value, str) and clean_text(value):
+                    return clean_text(value)
+    return None
+
+
+_AUTHOR_PREFIX = re.compile(
+    r"^(?:par|by|de|بقلم|كتب|كتبت|إعداد|اعداد|المحرر)\s*[:：\-]?\s*", re.IGNORECASE
+)
+
+
+def _author(text: str | None) -> str | None:
+    if not text:
+        return None
+    text = _AUTHOR_PREFIX.sub("", text).strip(" -|،,:")
+    return text or None
+
+
+def _select_text(soup, selector: str | None) -> str | None:
+    if not selector:
+        return None
+    node = soup.select_one(selector)
+    text = _text(node) if node is not None else ""
+    return text or None
+
+
+def _generic_body(html_text: str, url: str) -> str:
+    import trafilatura
+
+    text = trafilatura.extract(
+        html_text,
+        url=url,
+        include_comments=False,
+        include_tables=False,
+        include_images=False,
+        favor_precision=True,
+        deduplicate=False,
+        with_metadata=False,
+    )
+    if not text:
+        return ""
+    return "\n\n".join(line for line in (clean_text(x) for x in text.splitlines()) if line)
+
+
+def _trim_generic(body_text: str, title: str, lead: str | None) -> str:
+    """The generic extractor often keeps the kicker, the title and the lead at the top of
+    the text; they are stored in their own fields. Drop the title (and any short lines
+    before it) when it is among the first three paragraphs, then a repeated lead."""
+    paragraphs = body_text.split("\n\n") if body_text else []
+    for index, paragraph in enumerate(paragraphs[:3]):
+        if paragraph == title:
+            paragraphs = paragraphs[index + 1 :]
+            break
+    if lead and paragraphs and paragraphs[0] == lead:
+        paragraphs = paragraphs[1:]
+    return "\n\n".join(paragraphs)
+
+
+def extract_article(
+    body: bytes,
+    url: str,
+    headers: dict | None,
+    source: Source | None,
+    *,
+    now: datetime | None = None,
+    min_body_chars: int = MIN_BODY_CHARS,
+) -> Article | Rejection:
+    """Turn one fetched page into an Article, or say why not (a Rejection)."""
+    from bs4 import BeautifulSoup
+
+    mime = header_value(headers, "content-type").split(";")[0].strip().lower()
+    if mime not in HTML_TYPES:
+        return Rejection(url, "not_html", f"content type {mime!r}")
+    try:
+        html_text, _codec_used = decode_html(body, headers)
+    except UndecodableError as exc:
+        return Rejection(url, "undecodable", str(exc))
+
+    soup = BeautifulSoup(html_text, "lxml")
+    selectors = source.selectors if source else None
+
+    title = (
+        _select_text(soup, selectors.title if selectors else None)
+        or _meta(soup, 'meta[property="og:title"]', 'meta[name="twitter:title"]')
+        or _json_ld_value(soup, "headline")
+        or _select_text(soup, "h1")
+        or _select_text(soup, "title")
+    )
+    if not title:
+        return Rejection(
+            url, "no_title", "no title from selectors, og:title, JSON-LD, <h1> or <title>"
+        )
+
+    canonical = _canonical(soup, url, source)
+    html_node = soup.find("html")
+    declared = (html_node.get("lang") if html_node is not None else None) or (
+        _meta(soup, 'meta[property="og:locale"]') or None
+    )
+    languages = tuple(source.languages) if source else ("ar", "fr")
+
+    published_at, published_source = _find_published(soup, url, canonical, selectors, languages)
+    if published_at is not None and now is not None:
+        reference = now if now.tzinfo else now.replace(tzinfo=UTC)
+        if published_at > reference + FUTURE_TOLERANCE:
+            return Rejection(
+                url,
+                "future_date",
+                f"{published_source} date {published_at.isoformat()} "
+                f"is after {reference.isoformat()}",
+            )
+
+    author = _author(
+        _select_text(soup, selectors.author if selectors else None)
+        or _meta(soup, 'meta[name="author"]', 'meta[property="article:author"]')
+        or _json_ld_value(soup, "author")
+    )
+    section = (
+        _select_text(soup, selectors.section if selectors else None)
+        or _meta(soup, 'meta[property="article:section"]')
+        or _json_ld_value(soup, "articleSection")
+    )
+
+    lead_node = soup.select_one(selectors.lead) if selectors and selectors.lead else None
+    lead = (_text(lead_node) if lead_node is not None else "") or _meta(
+        soup, 'meta[property="og:description"]', 'meta[name="description"]'
+    )
+
+    body_text, extractor = "", "selectors"
+    body_node = soup.select_one(selectors.body) if selectors and selectors.body else None
+    if body_node is not None:
+        for selector in (*(selectors.exclude if selectors else ()),):
+            for node in body_node.select(selector):
+                node.decompose()
+        for node in body_node.find_all(DROP_TAGS):
+            node.decompose()
+        if lead_node is not None and any(parent is body_node for parent in lead_node.parents):
+            lead_node.extract()  # stored once, as the lead
+        body_text = "\n\n".join(_blocks(body_node))
+    if not body_text:
+        extractor = "generic"
+        body_text = _trim_generic(_generic_body(html_text, url), title, lead)
+    if not body_text:
+        return Rejection(
+            url,
+            "no_body",
+            f"selectors ({selectors.body if selectors else None}) "
+            "and the generic extractor found no text",
+        )
+    if len(body_text) < min_body_chars:
+        return Rejection(
+            url,
+            "body_too_short",
+            f"{extractor} body has {len(body_text)} characters (< {min_body_chars})",
+        )
+
+    language = detect_language(declared, f"{title}\n{body_text}")
+    content_hash = hashlib.sha256(f"{title}\n{body_text}".encode()).hexdigest()
+    return Article(
+        url=url,
+        canonical_url=canonical,
+        language=language,
+        title=title,
+        lead=lead or None,
+        body_text=body_text,
+        author_name=author,
+        section=section,
+        published_at=published_at,
+        published_at_source=published_source,
+        content_hash=content_hash,
+        extractor=extractor,
+    )
