@@ -69,6 +69,15 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 def airflow_environment(warehouse_url: str, *, port: int | None = None) -> dict[str, str]:
     """Environment for every Airflow process (and so every task) of the local stack."""
     port = port or settings.airflow_port()

@@ -93,6 +93,20 @@ def print_summary(summary: dict) -> None:
           f" ({summary['dq_runs_passed']} passed)")
 
 
+def demo_site_port() -> int:
+    """The recorded site's port, kept in the home so that reruns see the same page URLs
+    (quarantined pages are keyed on their URL: a new port would look like new pages)."""
+    path = settings.home() / "demo_site_port"
+    if path.exists():
+        port = int(path.read_text().strip())
+        if airflow_runtime.port_is_free(port):
+            return port
+    port = airflow_runtime._free_port()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(str(port))
+    return port
+
+
 def run_demo(keep_running: bool = False, port: int | None = None) -> dict:
     from clusterwatch.demo_server import serve_site
 
@@ -112,7 +126,7 @@ def run_demo(keep_running: bool = False, port: int | None = None) -> dict:
     airflow_runtime.migrate_metadata(url, env)
     stack = airflow_runtime.AirflowStack(env)
     try:
-        with serve_site() as demo_site:
+        with serve_site(port=demo_site_port()) as demo_site:
             say(f"recorded site served at {demo_site}")
             say(f"starting Airflow on {stack.base_url} (logs: {settings.logs_dir()})")
             stack.start()
