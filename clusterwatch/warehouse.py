@@ -17,12 +17,17 @@ import os
 import socket
 import subprocess
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
+
+# pgserver's import asks platformdirs for a runtime dir it never uses here (we run
+# pg_ctl ourselves); without XDG_RUNTIME_DIR that only prints a warning. Silence it.
+warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
 from clusterwatch import settings
 
@@ -39,6 +44,8 @@ def _free_port() -> int:
 
 def _port_is_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # PostgreSQL binds with SO_REUSEADDR too: a port in TIME_WAIT is still ours.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
