@@ -156,6 +156,12 @@ def cmd_sources(args) -> int:
     return 0
 
 
+def cmd_bench(args) -> int:
+    from benchmarks.__main__ import main as bench_main
+
+    return bench_main(args.names)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="clusterwatch", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -189,6 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sources", help="the configured sources")
     p.add_argument("action", choices=["list"])
     p.set_defaults(func=cmd_sources)
+    p = sub.add_parser("bench", help="benchmarks (ratios against a baseline measured in the same run)")
+    p.add_argument("names", nargs="*", help="benchmark names (default: all)")
+    p.set_defaults(func=cmd_bench)
     return parser
 
 

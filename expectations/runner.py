@@ -22,11 +22,24 @@ from clusterwatch.db import connect
 
 log = logging.getLogger(__name__)
 
-# dataset name -> suite module
-SUITES = {
-    "news_articles": "expectations.suites.raw__news_articles",
-}
 SAMPLE_SIZE = 10
+
+
+def suites() -> dict[str, str]:
+    """dataset name -> suite module, discovered from `expectations/suites/*.py`: adding a
+    dataset's checks is adding one file with DATASET, RELATION, BATCH_COLUMN, COLUMNS and
+    build_suite()."""
+    import pkgutil
+
+    import expectations.suites as package
+
+    found = {}
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        dataset = getattr(module, "DATASET", None)
+        if dataset:
+            found[dataset] = module.__name__
+    return found
 
 
 class DataQualityError(RuntimeError):
@@ -52,9 +65,10 @@ class ValidationOutcome:
 
 
 def suite_module(dataset: str):
-    if dataset not in SUITES:
-        raise KeyError(f"unknown dataset {dataset!r}; known: {', '.join(sorted(SUITES))}")
-    return importlib.import_module(SUITES[dataset])
+    known = suites()
+    if dataset not in known:
+        raise KeyError(f"unknown dataset {dataset!r}; known: {', '.join(sorted(known))}")
+    return importlib.import_module(known[dataset])
 
 
 def load_batch(database_url: str, module, batch_id: str):

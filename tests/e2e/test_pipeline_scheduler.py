@@ -2,47 +2,17 @@
 triggerer) on a real PostgreSQL: the upstream DAG's asset event, not the test, starts
 the downstream DAG (PLATFORM.md: `dag.test()` cannot show this).
 
-One Airflow stack serves the module; each test drives it over the REST API."""
+One Airflow stack serves the session (tests/e2e/conftest.py); each test drives it over
+the REST API."""
 
 from __future__ import annotations
 
-import os
-import socket
-
 import pytest
 
-from clusterwatch import airflow_runtime, db, warehouse
-from clusterwatch.demo import SCRAPE_DAG, TRANSFORM_DAG, read_summary, run_pipeline_once
+from clusterwatch import db
+from clusterwatch.demo import TRANSFORM_DAG, read_summary, run_pipeline_once
 
 pytestmark = [pytest.mark.airflow, pytest.mark.postgres, pytest.mark.slow]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def stack(warehouse_url):
-    from clusterwatch.demo_server import serve_site
-    from clusterwatch.transform import ensure_manifest
-
-    ensure_manifest()
-    env = airflow_runtime.airflow_environment(warehouse_url, port=_free_port())
-    env["CLUSTERWATCH_SCRAPE_SCHEDULE"] = "none"
-    metadata_url = warehouse.airflow_metadata_url(warehouse_url)
-    airflow_runtime.migrate_metadata(warehouse_url, env)
-    stack = airflow_runtime.AirflowStack(env)
-    with serve_site() as site:
-        stack.start()
-        try:
-            client = airflow_runtime.AirflowClient.for_local_stack(stack)
-            client.wait_for_dags([SCRAPE_DAG, TRANSFORM_DAG])
-            yield {"client": client, "site": site, "stack": stack}
-        finally:
-            stack.stop()
-            warehouse.drop_database(metadata_url)
 
 
 def _table_counts(url: str) -> dict[str, int]:
@@ -59,10 +29,10 @@ def _table_counts(url: str) -> dict[str, int]:
         }
 
 
-def test_asset_event_triggers_transform_and_rerun_is_idempotent(stack, warehouse_url):
-    client = stack["client"]
+def test_asset_event_triggers_transform_and_rerun_is_idempotent(airflow_stack, warehouse_url):
+    client = airflow_stack.client
 
-    first = run_pipeline_once(client, stack["site"], timeout=600)
+    first = run_pipeline_once(client, airflow_stack.site, timeout=600)
     assert first.transform_run["run_type"] == "asset_triggered"
     batch_ids = [e["extra"]["batch_id"] for e in first.triggering_events]
     assert f"scrape_news:{first.scrape_run['dag_run_id']}" in batch_ids
@@ -75,7 +45,7 @@ def test_asset_event_triggers_transform_and_rerun_is_idempotent(stack, warehouse
     summary = read_summary(warehouse_url)
     assert summary["articles_ar"] > 0 and summary["articles_fr"] > 0
 
-    second = run_pipeline_once(client, stack["site"], timeout=600)
+    second = run_pipeline_once(client, airflow_stack.site, timeout=600)
     assert second.transform_run["dag_run_id"] != first.transform_run["dag_run_id"]
     counts_after_second = _table_counts(warehouse_url)
     assert counts_after_second == counts_after_first
@@ -96,10 +66,10 @@ def test_asset_event_triggers_transform_and_rerun_is_idempotent(stack, warehouse
     assert second_run_new == 0
 
 
-def test_external_producer_can_post_an_asset_event(stack, warehouse_url):
+def test_external_producer_can_post_an_asset_event(airflow_stack, warehouse_url):
     """ARCHITECTURE: external producers poke the platform through Airflow's REST API.
     A posted `news_articles_validated` event starts the transform like a DAG's would."""
-    client = stack["client"]
+    client = airflow_stack.client
     known = {r["dag_run_id"] for r in client.dag_runs(TRANSFORM_DAG)}
     assets = client._call("GET", "/assets", params={"name_pattern": "news_articles_validated"})["assets"]
     asset_id = assets[0]["id"]
