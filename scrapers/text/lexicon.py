@@ -1,0 +1,148 @@
+"""Cluster relevance from the bilingual lexicon `data/cluster_lexicon.yaml`.
+
+score = Σ over matched concepts of weight × (1 + ln n), n = body matches + title
+multiplier × title matches (all terms of a concept pooled). Negative concepts subtract.
+`is_cluster_related` = score ≥ threshold and at least one core concept matched. The
+threshold, the title multiplier and every weight live in the YAML file.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from scrapers.text import data_files
+from scrapers.text.matcher import Document, PhraseMatcher
+
+LEXICON_FILE = "cluster_lexicon.yaml"
+
+
+@dataclass(frozen=True)
+class Concept:
+    concept: str
+    weight: float
+    core: bool
+    terms: tuple[tuple[str, str], ...]  # (language, term)
+
+
+@dataclass(frozen=True)
+class MatchedTerm:
+    term: str  # the lexicon term as written in the file
+    concept: str
+    language: str
+    weight: float
+    count: int  # matches in title + body
+    surface: str  # first match as it appears in the text
+
+    def as_dict(self) -> dict:
+        return {
+            "term": self.term,
+            "concept": self.concept,
+            "language": self.language,
+            "weight": self.weight,
+            "count": self.count,
+            "surface": self.surface,
+        }
+
+
+@dataclass(frozen=True)
+class Relevance:
+    score: float
+    is_cluster_related: bool
+    matched_terms: tuple[MatchedTerm, ...] = field(default_factory=tuple)
+
+    @property
+    def concepts(self) -> frozenset[str]:
+        return frozenset(term.concept for term in self.matched_terms)
+
+    def matched_terms_dicts(self) -> list[dict]:
+        return [term.as_dict() for term in self.matched_terms]
+
+
+class Lexicon:
+    def __init__(self, config: dict, source: str = LEXICON_FILE):
+        try:
+            self.threshold = float(config["threshold"])
+            self.title_multiplier = float(config.get("title_multiplier", 1))
+            concepts = []
+            for entry in config["concepts"]:
+                terms = tuple(
+                    (language, str(term))
+                    for language in ("ar", "fr")
+                    for term in entry.get(language) or ()
+                )
+                concepts.append(
+                    Concept(
+                        concept=str(entry["concept"]),
+                        weight=float(entry["weight"]),
+                        core=bool(entry.get("core", False)),
+                        terms=terms,
+                    )
+                )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"{source}: invalid lexicon ({exc!r})") from exc
+        names = [c.concept for c in concepts]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"{source}: concepts defined twice: {duplicates}")
+        self.concepts = {c.concept: c for c in concepts}
+        self.matcher = PhraseMatcher()
+        for concept in concepts:
+            for language, term in concept.terms:
+                self.matcher.add(term, (concept.concept, language, term))
+
+    def relevance(self, title: str, body: str, language: str | None = None) -> Relevance:
+        """Score `title` and `body` (lead included). `language` is informative only:
+        terms of both languages are matched, as mixed pages and quotes are common."""
+        counts: dict[tuple, int] = {}
+        surfaces: dict[tuple, str] = {}
+        concept_n: dict[str, float] = {}
+        for text, multiplier in ((title, self.title_multiplier), (body, 1.0)):
+            doc = Document(text or "")
+            for match in self.matcher.find(doc):
+                key = match.payload
+                counts[key] = counts.get(key, 0) + 1
+                surfaces.setdefault(key, doc.text[match.start : match.end])
+                concept_n[key[0]] = concept_n.get(key[0], 0.0) + multiplier
+        score = 0.0
+        core = False
+        for name, n in concept_n.items():
+            concept = self.concepts[name]
+            score += concept.weight * (1.0 + math.log(n))
+            core = core or (concept.core and concept.weight > 0)
+        matched = tuple(
+            MatchedTerm(
+                term=term,
+                concept=name,
+                language=lang,
+                weight=self.concepts[name].weight,
+                count=counts[(name, lang, term)],
+                surface=surfaces[(name, lang, term)],
+            )
+            for (name, lang, term) in sorted(
+                counts, key=lambda k: (-self.concepts[k[0]].weight, -counts[k], k[2])
+            )
+        )
+        score = round(score, 3)
+        return Relevance(score, bool(core and score >= self.threshold), matched)
+
+
+@lru_cache(maxsize=4)
+def load_lexicon(path: str | None = None) -> Lexicon:
+    """The lexicon of the package (cached), or of the YAML file at `path`."""
+    if path is None:
+        text = data_files.read_text(LEXICON_FILE)
+        source = LEXICON_FILE
+    else:
+        text = Path(path).read_text(encoding="utf-8")
+        source = str(path)
+    return Lexicon(yaml.safe_load(text), source)
+
+
+def relevance(text_title: str, text_body: str, language: str | None = None) -> Relevance:
+    """Cluster relevance of an article with the package lexicon."""
+    return load_lexicon().relevance(text_title, text_body, language)
