@@ -9,16 +9,16 @@ Pure: no I/O besides reading the package's data files once (cached).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from scrapers.text import data_files
-from scrapers.text.dedup import content_fingerprint
-from scrapers.text.entities import ENTITY_TYPES, Entities, extract_entities
+from scrapers.text.entities import ENTITY_TYPES, Entities, load_gazetteer
 from scrapers.text.language import detect_language
 from scrapers.text.lexicon import Relevance, load_lexicon
-from scrapers.text.normalise import normalise
+from scrapers.text.matcher import Document
 from scrapers.text.stories import assign_story_ids
 
 CODE_VERSION = "1.0"
@@ -112,20 +112,22 @@ def analyse_article(
     lead = lead or ""
     body = body or ""
     when = _as_datetime(published_at)
-    full_text = "\n".join(part for part in (title, lead, body) if part)
-    detected = detect_language(full_text)
     body_with_lead = f"{lead}\n{body}" if lead else body
-    relevance = load_lexicon().relevance(title, body_with_lead, detected.language or language)
+    # One tokenisation serves everything: the new line after the title is a sentence
+    # break, so no term or name spans title and body.
+    doc = Document(f"{title}\n{body_with_lead}")
+    detected = detect_language(doc.text)
+    normalised_text = " ".join(token.norm for token in doc.tokens)
     return Analysis(
         language=detected.language or language,
         language_declared=language,
         is_mixed_language=detected.is_mixed,
         arabic_share=detected.arabic_share,
-        relevance=relevance,
-        entities=extract_entities(full_text, when),
+        relevance=load_lexicon().relevance_of(doc, title_end=len(title)),
+        entities=load_gazetteer().extract_from(doc, when),
         published_at=when,
-        content_fingerprint=content_fingerprint(title, body_with_lead),
-        normalised_text=normalise(f"{title}\n{body_with_lead}"),
+        content_fingerprint=hashlib.sha256(normalised_text.encode("utf-8")).hexdigest(),
+        normalised_text=normalised_text,
     )
 
 

@@ -41,6 +41,7 @@ from scrapers.text.normalise import fold
 ENTITY_TYPES = ("clusters", "sectors", "wilayas", "organisations", "people", "numbers")
 CUE_WORDS = ("ولاية", "مدينة", "بلدية", "دائرة", "wilaya", "ville", "commune", "daïra", "daira")
 CAPITAL_ALIAS = "العاصمة"
+ALGERIAN = fold("جزائرية")  # the nisba that keeps "العاصمة" in Algeria
 _SPACES_IN_NUMBERS = re.compile(r"^[ \u00a0\u202f\u2009]$")
 
 
@@ -275,7 +276,9 @@ class Gazetteer:
 
     # -- extraction ----------------------------------------------------------------
     def extract(self, text: str, published_at: datetime | date | None = None) -> Entities:
-        doc = Document(text)
+        return self.extract_from(Document(text), published_at)
+
+    def extract_from(self, doc: Document, published_at: datetime | date | None = None) -> Entities:
         wilaya_hits = self._wilayas(doc, published_at)
         wilaya_codes = {code for code, _, _ in wilaya_hits}
         return Entities(
@@ -393,7 +396,9 @@ class Gazetteer:
         i = 0
         while i < len(tokens):
             token = tokens[i]
-            if token.script == "num":
+            if token.script == "num" and _is_ordinal(doc, i):
+                value = None
+            elif token.script == "num":
                 value = _parse_number(token.norm)
                 j = i + 1
                 while (  # "60 000": thousands groups separated by a space
@@ -468,9 +473,17 @@ def _is_algiers_capital(doc: Document, match: Match) -> bool:
     if match.last < len(doc.tokens) and not doc.tokens[match.last].brk:
         following = doc.tokens[match.last].norm
         following = following[2:] if following.startswith("ال") else following
-        if following.endswith("يه") and following != "جزائريه":
+        if following.endswith("يه") and following != ALGERIAN:
             return False  # العاصمة الفرنسية, العاصمة الاقتصادية ...
     return True
+
+
+def _is_ordinal(doc: Document, i: int) -> bool:
+    """"الـ20" / "ال20" (the 20th): digits glued to a definite article."""
+    if i == 0:
+        return False
+    previous, token = doc.tokens[i - 1], doc.tokens[i]
+    return previous.end == token.start and previous.norm.endswith("ال")
 
 
 def _parse_number(norm: str) -> Decimal | None:

@@ -98,16 +98,22 @@ class Lexicon:
     def relevance(self, title: str, body: str, language: str | None = None) -> Relevance:
         """Score `title` and `body` (lead included). `language` is informative only:
         terms of both languages are matched, as mixed pages and quotes are common."""
+        title = title or ""
+        doc = Document(f"{title}\n{body or ''}")
+        return self.relevance_of(doc, title_end=len(title))
+
+    def relevance_of(self, doc: Document, title_end: int) -> Relevance:
+        """Score a tokenised document whose first `title_end` characters are the title
+        (a new line must follow it, so no term spans title and body)."""
         counts: dict[tuple, int] = {}
         surfaces: dict[tuple, str] = {}
         concept_n: dict[str, float] = {}
-        for text, multiplier in ((title, self.title_multiplier), (body, 1.0)):
-            doc = Document(text or "")
-            for match in self.matcher.find(doc):
-                key = match.payload
-                counts[key] = counts.get(key, 0) + 1
-                surfaces.setdefault(key, doc.text[match.start : match.end])
-                concept_n[key[0]] = concept_n.get(key[0], 0.0) + multiplier
+        for match in self.matcher.find(doc):
+            key = match.payload
+            multiplier = self.title_multiplier if match.start < title_end else 1.0
+            counts[key] = counts.get(key, 0) + 1
+            surfaces.setdefault(key, doc.text[match.start : match.end])
+            concept_n[key[0]] = concept_n.get(key[0], 0.0) + multiplier
         score = 0.0
         core = False
         for name, n in concept_n.items():

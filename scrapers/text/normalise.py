@@ -62,15 +62,19 @@ _LETTER_MAP = str.maketrans(
     }
 )
 
-# A number (digits with decimal/thousands separators), else a run of letters, marks,
-# digits and format characters (a bidi mark or ZWNJ inside a word keeps it one word).
-_TOKEN = regex.compile(r"\p{Nd}+(?:[.,٫٬]\p{Nd}+)*|[\p{L}\p{M}\p{Nd}\p{Cf}]+")
-_ARABIC_RANGES = ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))
+# A number (digits with decimal/thousands separators), else a run of letters, marks and
+# format characters (a bidi mark or ZWNJ inside a word keeps it one word). Digits are
+# never part of a word: "و7" and "بـ60" give a clitic and a number ("الـ20", an ordinal,
+# is recognised as such by the number extractor). The modifier-letter apostrophe ʼ is a
+# letter for Unicode but an apostrophe in French text.
+_TOKEN = regex.compile(r"(?V1)\p{Nd}+(?:[.,٫٬]\p{Nd}+)*|[[\p{L}\p{M}\p{Cf}]--[\u02bc]]+")
+_ARABIC_LETTER = regex.compile(r"(?V1)[\p{Arabic}&&\p{L}]")
+_LATIN_LETTER = regex.compile(r"(?V1)[\p{Latin}&&\p{L}]")
+_ARABIC = regex.compile(r"\p{Arabic}")
 
 
 def is_arabic_char(char: str) -> bool:
-    code = ord(char)
-    return any(low <= code <= high for low, high in _ARABIC_RANGES)
+    return bool(_ARABIC.match(char))
 
 
 @lru_cache(maxsize=200_000)
@@ -97,10 +101,15 @@ class Token:
     brk: bool = False
 
 
-def _script(norm: str) -> str:
-    if norm.isdigit() or norm[0].isdigit():
+@lru_cache(maxsize=4096)
+def _script_of(char: str) -> str:
+    if char.isdigit():
         return "num"
-    return "ar" if is_arabic_char(norm[0]) else "lat"
+    return "ar" if _ARABIC.match(char) else "lat"
+
+
+def _script(norm: str) -> str:
+    return _script_of(norm[0])
 
 
 def _is_elision(text: str, end: int, norm: str) -> bool:
@@ -155,12 +164,5 @@ def normalise_french(text: str) -> str:
 
 def script_counts(text: str) -> tuple[int, int]:
     """(Arabic letters, Latin letters) in `text` after NFKC."""
-    arabic = latin = 0
-    for char in unicodedata.normalize("NFKC", text or ""):
-        if not char.isalpha():
-            continue
-        if is_arabic_char(char):
-            arabic += 1
-        elif char.isascii() or "LATIN" in unicodedata.name(char, ""):
-            latin += 1
-    return arabic, latin
+    text = unicodedata.normalize("NFKC", text or "")
+    return len(_ARABIC_LETTER.findall(text)), len(_LATIN_LETTER.findall(text))
