@@ -108,7 +108,12 @@ def main(argv: list[str] | None = None) -> dict:
 
     big, big_copies = generate(10 * n)
     docs_big = [
-        DedupDoc(a["article_id"], a["title"], a["body"], normalised=normalise(f"{a['title']}\n{a['body']}"))
+        DedupDoc(
+            a["article_id"],
+            a["title"],
+            a["body"],
+            normalised=normalise(f"{a['title']}\n{a['body']}"),
+        )
         for a in big
     ]
     docs_small = docs_big[:n]

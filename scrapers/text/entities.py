@@ -51,7 +51,7 @@ class Entity:
     name: str
     surface: str
     count: int = 1
-    value: float | int | None = None  # numbers only
+    value: float | None = None  # numbers only (an int when whole)
     unit: str | None = None  # numbers only
 
     def as_dict(self) -> dict:
@@ -210,9 +210,7 @@ class Gazetteer:
             self.sectors_names[sector] = str(entry["name"])
             for lang, term in _lang_lists(entry, "terms"):
                 self.sectors_matcher.add(term, (sector, "upper" if term.isupper() else "any"))
-        self.sector_parents = {
-            str(e["id"]): str(e["parent"]) for e in entries if e.get("parent")
-        }
+        self.sector_parents = {str(e["id"]): str(e["parent"]) for e in entries if e.get("parent")}
         for child, parent in self.sector_parents.items():
             if parent not in self.sectors_names:
                 raise ValueError(f"sectors: {child} has unknown parent {parent}")
@@ -280,7 +278,7 @@ class Gazetteer:
 
     def extract_from(self, doc: Document, published_at: datetime | date | None = None) -> Entities:
         wilaya_hits = self._wilayas(doc, published_at)
-        wilaya_codes = {code for code, _, _ in wilaya_hits}
+        wilaya_codes = {hit[0] for hit in wilaya_hits}
         return Entities(
             clusters=_aggregate(self._clusters(doc, wilaya_codes)),
             sectors=_aggregate(self._simple(doc, self.sectors_matcher, self.sectors_names)),
@@ -302,7 +300,7 @@ class Gazetteer:
     def _wilayas(self, doc: Document, published_at) -> list[tuple]:
         kept = []
         for match in self.wilaya_matcher.find_all(doc):
-            code, rule, is_capital = match.payload
+            _, rule, is_capital = match.payload
             if rule == "fr" and not doc.text[match.start].isupper():
                 continue
             if rule == "cue" and not self._after_cue(doc, match):
@@ -327,7 +325,7 @@ class Gazetteer:
     def _people(self, doc: Document) -> list[tuple]:
         hits = []
         for match in self.people_matcher.find_all(doc):
-            person, kind, lang = match.payload
+            lang = match.payload[2]
             if lang == "fr" and not doc.text[match.start].isupper():
                 continue
             hits.append(match)
@@ -472,14 +470,14 @@ def _is_algiers_capital(doc: Document, match: Match) -> bool:
         return False  # construct state: "عاصمة الإلكترونيك" is a nickname, not Algiers
     if match.last < len(doc.tokens) and not doc.tokens[match.last].brk:
         following = doc.tokens[match.last].norm
-        following = following[2:] if following.startswith("ال") else following
+        following = following.removeprefix("ال")
         if following.endswith("يه") and following != ALGERIAN:
             return False  # العاصمة الفرنسية, العاصمة الاقتصادية ...
     return True
 
 
 def _is_ordinal(doc: Document, i: int) -> bool:
-    """"الـ20" / "ال20" (the 20th): digits glued to a definite article."""
+    """ "الـ20" / "ال20" (the 20th): digits glued to a definite article."""
     if i == 0:
         return False
     previous, token = doc.tokens[i - 1], doc.tokens[i]
@@ -505,11 +503,11 @@ def _parse_number(norm: str) -> Decimal | None:
         return None
 
 
-def _number_value(value: Decimal) -> int | float:
+def _number_value(value: Decimal) -> float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _format_number(value: float | int) -> str:
+def _format_number(value: float) -> str:
     return str(value) if isinstance(value, int) else f"{value:g}"
 
 

@@ -25,13 +25,13 @@ DEFAULT_LABELLED = REPO / "tests" / "text" / "labelled"
 FIXTURES = REPO / "tests" / "text" / "fixtures"
 
 try:
-    from zoneinfo import ZoneInfo
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     ALGIERS = ZoneInfo("Africa/Algiers")
-except Exception:  # pragma: no cover - no tz database
+except ZoneInfoNotFoundError:  # no tz database: Algiers is UTC+1 without DST since 1981
     from datetime import timedelta, timezone
 
-    ALGIERS = timezone(timedelta(hours=1))
+    ALGIERS = timezone(timedelta(hours=1), "Africa/Algiers")
 
 
 @dataclass(frozen=True)
@@ -162,10 +162,10 @@ def evaluate(articles: Sequence[LabelledArticle], verbose: bool = False) -> dict
     if verbose:
         for a in articles:
             analysis = analyses[a.id]
-            flag = "" if analysis.relevance.is_cluster_related == a.cluster_related else "  <-- WRONG"
-            terms = ", ".join(
-                f"{t.concept}:{t.count}" for t in analysis.relevance.matched_terms
+            flag = (
+                "" if analysis.relevance.is_cluster_related == a.cluster_related else "  <-- WRONG"
             )
+            terms = ", ".join(f"{t.concept}:{t.count}" for t in analysis.relevance.matched_terms)
             print(
                 f"{a.id:10} {a.split:4} truth={a.cluster_related!s:5} "
                 f"score={analysis.relevance.score:7.2f} story={stories[a.id][:10]} "

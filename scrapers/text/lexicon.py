@@ -2,8 +2,9 @@
 
 score = Σ over matched concepts of weight × (1 + ln n), n = body matches + title
 multiplier × title matches (all terms of a concept pooled). Negative concepts subtract.
-`is_cluster_related` = score ≥ threshold and at least one core concept matched. The
-threshold, the title multiplier and every weight live in the YAML file.
+`is_cluster_related` = score ≥ threshold and core mentions (the n of the core concepts,
+title mentions counted with the multiplier) ≥ min_core_mentions. The threshold, the
+title multiplier, the minimum of core mentions and every weight live in the YAML file.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ class Lexicon:
         try:
             self.threshold = float(config["threshold"])
             self.title_multiplier = float(config.get("title_multiplier", 1))
+            self.min_core_mentions = float(config.get("min_core_mentions", 1))
             concepts = []
             for entry in config["concepts"]:
                 terms = tuple(
@@ -115,11 +117,12 @@ class Lexicon:
             surfaces.setdefault(key, doc.text[match.start : match.end])
             concept_n[key[0]] = concept_n.get(key[0], 0.0) + multiplier
         score = 0.0
-        core = False
+        core_mentions = 0.0
         for name, n in concept_n.items():
             concept = self.concepts[name]
             score += concept.weight * (1.0 + math.log(n))
-            core = core or (concept.core and concept.weight > 0)
+            if concept.core and concept.weight > 0:
+                core_mentions += n
         matched = tuple(
             MatchedTerm(
                 term=term,
@@ -134,7 +137,8 @@ class Lexicon:
             )
         )
         score = round(score, 3)
-        return Relevance(score, bool(core and score >= self.threshold), matched)
+        related = core_mentions >= self.min_core_mentions and score >= self.threshold
+        return Relevance(score, related, matched)
 
 
 @lru_cache(maxsize=4)

@@ -96,7 +96,7 @@ class Match:
 class Document:
     """A text tokenised once, with the candidate keys of each token."""
 
-    __slots__ = ("text", "tokens", "keys")
+    __slots__ = ("keys", "text", "tokens")
 
     def __init__(self, text: str):
         self.text = text or ""
@@ -137,7 +137,9 @@ class PhraseMatcher:
                     size = len(phrase)
                     if i + size > n:
                         continue
-                    if all(phrase[k] in keys[i + k] and not tokens[i + k].brk for k in range(1, size)):
+                    if all(
+                        phrase[k] in keys[i + k] and not tokens[i + k].brk for k in range(1, size)
+                    ):
                         found.append(
                             Match(i, i + size, tokens[i].start, tokens[i + size - 1].end, payload)
                         )

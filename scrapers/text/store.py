@@ -212,4 +212,3 @@ def analyse_pending(
         )
     log.info("text analysis: %s", counts)
     return counts
-

@@ -55,7 +55,9 @@ def test_sports_club_and_hydrocarbon_prices_are_not_cluster_related(labelled):
 def test_french_forum_article_shares_the_seed_story(labelled):
     seed, french = labelled["ar-rel-01"], labelled["fr-rel-01"]
     analyses = {
-        a.id: analyse_article(a.title, a.lead, a.body, language=a.language, published_at=a.published_at)
+        a.id: analyse_article(
+            a.title, a.lead, a.body, language=a.language, published_at=a.published_at
+        )
         for a in (seed, french)
     }
     stories = assign_stories(analyses)

@@ -68,16 +68,20 @@ def test_near_duplicates_of_lightly_edited_copies():
     edited = base.split()
     for position in rng.sample(range(len(edited)), 8):  # 3 % of the words changed
         edited[position] = "changé"
-    docs = [doc("orig", "t", base), doc("copy", "t", " ".join(edited)), doc("x", "t", "autre " * 50)]
+    docs = [
+        doc("orig", "t", base),
+        doc("copy", "t", " ".join(edited)),
+        doc("x", "t", "autre " * 50),
+    ]
     result = find_duplicates(docs)
     assert result.groups == [["copy", "orig"]] or result.groups == [["orig", "copy"]]
 
 
 def test_representative_is_the_earliest(labelled):
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
 
     a = labelled["fr-rel-02"]
-    early = DedupDoc("z-late-id", a.title, a.body, published_at=datetime(2017, 2, 20, tzinfo=timezone.utc))
-    late = DedupDoc("a-early-id", a.title, a.body, published_at=datetime(2017, 2, 21, tzinfo=timezone.utc))
+    early = DedupDoc("z-late-id", a.title, a.body, published_at=datetime(2017, 2, 20, tzinfo=UTC))
+    late = DedupDoc("a-early-id", a.title, a.body, published_at=datetime(2017, 2, 21, tzinfo=UTC))
     result = find_duplicates([late, early])
     assert result.duplicate_of == {"a-early-id": "z-late-id"}

@@ -14,7 +14,9 @@ from scrapers.text.entities import Gazetteer, load_gazetteer
 
 def wilaya_rows():
     text = "".join(
-        line for line in io.StringIO(data_files.read_text("wilayas.csv")) if not line.startswith("#")
+        line
+        for line in io.StringIO(data_files.read_text("wilayas.csv"))
+        if not line.startswith("#")
     )
     return list(csv.DictReader(io.StringIO(text)))
 
@@ -77,7 +79,9 @@ def test_every_alias_finds_its_own_entity():
     checks = []
     for entry in yaml.safe_load(data_files.read_text("organisations.yaml"))["organisations"]:
         for lang in ("fr", "ar"):
-            checks += [(alias, "organisations", entry["id"]) for alias in entry["aliases"].get(lang) or ()]
+            checks += [
+                (alias, "organisations", entry["id"]) for alias in entry["aliases"].get(lang) or ()
+            ]
         checks += [(a, "organisations", entry["id"]) for a in entry.get("acronyms") or ()]
     for entry in yaml.safe_load(data_files.read_text("people.yaml"))["people"]:
         for lang in ("fr", "ar"):

@@ -73,7 +73,9 @@ def test_threshold_and_weights_come_from_the_file(tmp_path: Path):
     path = tmp_path / "lexicon.yaml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     strict = load_lexicon(str(path))
-    assert not strict.relevance("Les clusters industriels", "Sept clusters industriels.").is_cluster_related
+    assert not strict.relevance(
+        "Les clusters industriels", "Sept clusters industriels."
+    ).is_cluster_related
 
 
 def test_invalid_lexicon_names_the_problem():
@@ -105,3 +107,15 @@ def test_lexicon_covers_the_domain_vocabulary():
     ):
         result = lexicon.relevance("", phrase)
         assert any(lexicon.concepts[c].core for c in result.concepts), phrase
+
+
+def test_one_passing_core_mention_is_not_enough():
+    context = (
+        "تضمن المخطط تشجيع التجمعات الصناعية وتنويع الاقتصاد والابتكار ومراكز البحث "
+        "ورقمنة الضرائب وإصلاح البنوك."
+    )
+    once = relevance("مخطط عمل الحكومة", context)
+    assert once.score >= load_lexicon().threshold  # enough points ...
+    assert not once.is_cluster_related  # ... but a single core mention
+    in_title = relevance("التجمعات الصناعية في مخطط الحكومة", context)
+    assert in_title.is_cluster_related  # a title mention counts twice

@@ -90,7 +90,9 @@ def test_analyse_pending_stores_rows_and_is_idempotent(fresh_warehouse_url, labe
     assert seed_mentions[("people", "rabia_kherfi")][:2] == ("Rabia Kherfi", 3)
     assert ("wilayas", "16") in seed_mentions
     assert seed_mentions[("numbers", "cluster:7")][2:] == (7, "cluster")
-    terms = rows(url, "select matched_terms from raw.article_analysis where article_id = 'ar-rel-01'")
+    terms = rows(
+        url, "select matched_terms from raw.article_analysis where article_id = 'ar-rel-01'"
+    )
     assert any(t["term"] == "التجمعات الصناعية" for t in terms[0][0])
 
     before = (analysis_snapshot(url), mention_snapshot(url))
@@ -100,7 +102,9 @@ def test_analyse_pending_stores_rows_and_is_idempotent(fresh_warehouse_url, labe
 
     rest = analyse_pending(url)  # no batch: everything pending, i.e. batch-2
     assert rest["articles_analysed"] == 1
-    oil = rows(url, "select is_cluster_related from raw.article_analysis where article_id = 'fr-unr-01'")
+    oil = rows(
+        url, "select is_cluster_related from raw.article_analysis where article_id = 'fr-unr-01'"
+    )
     assert oil == [(False,)]
 
 
@@ -110,7 +114,9 @@ def test_changed_content_is_reanalysed_and_mentions_replaced(fresh_warehouse_url
     with db.connect(url) as conn:
         insert_article(conn, seed, "b1")
     analyse_pending(url)
-    assert rows(url, "select count(*) from raw.article_mentions where entity_type = 'people'") == [(2,)]
+    assert rows(url, "select count(*) from raw.article_mentions where entity_type = 'people'") == [
+        (2,)
+    ]
     with db.connect(url) as conn:
         insert_article(conn, seed, "b2", body="نص قصير عن سطيف دون أي شخص.")
     counts = analyse_pending(url)
@@ -156,21 +162,24 @@ def test_store_analysis_replaces_one_article(fresh_warehouse_url, labelled):
     url = fresh_warehouse_url
     seed, french = labelled["ar-rel-01"], labelled["fr-rel-05"]
     with db.connect(url) as conn:
-        written = store_analysis(conn, "x", analyse_article(seed.title, "", seed.body), story_id="st_a")
+        written = store_analysis(
+            conn, "x", analyse_article(seed.title, "", seed.body), story_id="st_a"
+        )
         assert written == len(list(analyse_article(seed.title, "", seed.body).entities.items()))
         store_analysis(conn, "x", analyse_article(french.title, "", french.body))
     ((story, related),) = rows(url, "select story_id, is_cluster_related from raw.article_analysis")
     assert story == "st_a" and related is True  # None keeps the stored story id
-    clusters = rows(url, "select entity_id from raw.article_mentions where entity_type = 'clusters'")
+    clusters = rows(
+        url, "select entity_id from raw.article_mentions where entity_type = 'clusters'"
+    )
     assert clusters == [("cluster_boissons_algerie",)]
 
 
 def test_migration_is_idempotent(fresh_warehouse_url):
     db.bootstrap(fresh_warehouse_url)
     db.bootstrap(fresh_warehouse_url)
-    with pytest.raises(psycopg.errors.CheckViolation):
-        with db.connect(fresh_warehouse_url) as conn:
-            conn.execute(
-                "insert into raw.article_analysis values ('a', 'h', 'xx', false, 0, false, 0,"
-                " '[]', 'f', null, now(), 'v')"
-            )
+    with pytest.raises(psycopg.errors.CheckViolation), db.connect(fresh_warehouse_url) as conn:
+        conn.execute(
+            "insert into raw.article_analysis values ('a', 'h', 'xx', false, 0, false, 0,"
+            " '[]', 'f', null, now(), 'v')"
+        )

@@ -40,7 +40,9 @@ def test_story_ids_do_not_depend_on_input_order(analyses):
 
 def test_articles_outside_the_window_are_not_linked(labelled, analyses):
     a = labelled["fr-rel-01"]
-    later = analyse_article(a.title, a.lead, a.body, published_at=a.published_at + timedelta(days=30))
+    later = analyse_article(
+        a.title, a.lead, a.body, published_at=a.published_at + timedelta(days=30)
+    )
     stories = assign_stories({"ar-rel-01": analyses["ar-rel-01"], "later": later})
     assert stories["ar-rel-01"] != stories["later"]
 
