@@ -23,6 +23,15 @@ from scrapers.text.stories import assign_story_ids
 
 CODE_VERSION = "1.0"
 
+try:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    ALGIERS = ZoneInfo("Africa/Algiers")
+except ZoneInfoNotFoundError:  # no tz database: Algiers is UTC+1 without DST since 1981
+    from datetime import timedelta, timezone
+
+    ALGIERS = timezone(timedelta(hours=1), "Africa/Algiers")
+
 
 def analyser_version() -> str:
     """Code version + digest of the data files: a new lexicon or gazetteer entry makes a
@@ -85,14 +94,17 @@ class Analysis:
 
 
 def _as_datetime(value: datetime | date | str | None) -> datetime | None:
+    """Aware datetime; a date or a naive time is taken in Africa/Algiers (DOMAIN.md §3), so
+    articles from different extractors can be compared in one story window."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
-        return value
-    if isinstance(value, date):
-        return datetime.combine(value, time(0, 0))
-    parsed = datetime.fromisoformat(str(value))
-    return parsed
+        parsed = value
+    elif isinstance(value, date):
+        parsed = datetime.combine(value, time(0, 0))
+    else:
+        parsed = datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=ALGIERS)
 
 
 def analyse_article(

@@ -18,8 +18,10 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit, urlunsplit
@@ -31,6 +33,7 @@ from scrapers.text.normalise import normalise
 SHINGLE_SIZE = 4
 NUM_PERM = 128
 THRESHOLD = 0.5
+CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -104,23 +107,42 @@ def near_duplicate_pairs(
     num_perm: int = NUM_PERM,
     shingle_size: int = SHINGLE_SIZE,
 ) -> list[tuple[str, str, float]]:
-    sets = [shingles(doc.text(), shingle_size) for doc in docs]
-    signatures = MinHash.bulk([sorted(s) for s in sets], num_perm=num_perm)
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
     pairs: list[tuple[str, str, float]] = []
-    index_of: dict[str, int] = {}
-    for i, (doc, signature) in enumerate(zip(docs, signatures, strict=True)):
-        if not sets[i]:
-            continue
-        for other in lsh.query(signature):
-            j = index_of[other]
-            similarity = signature.jaccard(signatures[j])
-            if similarity >= threshold:
-                pairs.append((other, doc.article_id, round(float(similarity), 4)))
-        if doc.article_id not in index_of:
-            lsh.insert(doc.article_id, signature)
-            index_of[doc.article_id] = i
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    signature_of: dict[str, MinHash] = {}
+    with _gc_paused():
+        # Streamed in chunks: only CHUNK articles' shingles are alive at a time, so the
+        # working set grows with the signatures (1 KB per article), not with the text.
+        for start in range(0, len(docs), CHUNK):
+            chunk = docs[start : start + CHUNK]
+            sets = [sorted(shingles(doc.text(), shingle_size)) for doc in chunk]
+            signatures = MinHash.bulk(sets, num_perm=num_perm)
+            for doc, shingle_list, signature in zip(chunk, sets, signatures, strict=True):
+                if not shingle_list:
+                    continue
+                for other in lsh.query(signature):
+                    similarity = signature.jaccard(signature_of[other])
+                    if similarity >= threshold:
+                        pairs.append((other, doc.article_id, round(float(similarity), 4)))
+                if doc.article_id not in signature_of:
+                    lsh.insert(doc.article_id, signature)
+                    signature_of[doc.article_id] = signature
     return pairs
+
+
+@contextmanager
+def _gc_paused():
+    """Pause the cyclic garbage collector while the index is built: the build allocates
+    many long-lived objects (shingle sets, signatures, LSH buckets), and each full
+    collection would scan all of them, which makes the build superlinear. Nothing built
+    here holds reference cycles, so nothing is lost; the previous state is restored."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class UnionFind:

@@ -70,6 +70,10 @@ def test_published_at_accepts_dates_and_iso_strings(seed):
     as_date = analyse_article(seed.title, "", seed.body, published_at=date(2017, 2, 21))
     assert as_string.published_at == datetime(2017, 2, 21, 8, 0, tzinfo=UTC)
     assert as_date.published_at.date() == date(2017, 2, 21)
+    assert as_date.published_at.utcoffset().total_seconds() == 3600  # Algiers time
+    naive = analyse_article(seed.title, "", seed.body, published_at=datetime(2017, 2, 21, 9))
+    # aware and naive inputs can be grouped together
+    assert assign_stories({"a": as_string, "b": naive, "c": as_date})
 
 
 def test_declared_language_is_kept_but_detection_wins(seed):
