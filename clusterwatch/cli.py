@@ -156,6 +156,29 @@ def cmd_sources(args) -> int:
     return 0
 
 
+def cmd_docs(args) -> int:
+    from clusterwatch import db, warehouse
+    from clusterwatch.transform import generate_docs
+
+    url = warehouse.warehouse_url()
+    db.bootstrap(url)
+    page = generate_docs(url)
+    print(f"dbt docs: {page}")
+    if args.serve:
+        import functools
+        import http.server
+
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(page.parent))
+        with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server:
+            print(f"serving http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)", flush=True)
+            try:
+                server.serve_forever()
+            except KeyboardInterrupt:
+                pass
+    _print_json({"docs": str(page)})
+    return 0
+
+
 def cmd_bench(args) -> int:
     from benchmarks.__main__ import main as bench_main
 
@@ -195,6 +218,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sources", help="the configured sources")
     p.add_argument("action", choices=["list"])
     p.set_defaults(func=cmd_sources)
+    p = sub.add_parser("docs", help="dbt docs of the warehouse as a static site under the home")
+    p.add_argument("--serve", action="store_true", help="also serve it on 127.0.0.1")
+    p.add_argument("--port", type=int, default=8081)
+    p.set_defaults(func=cmd_docs)
+
     p = sub.add_parser("bench", help="benchmarks (ratios against a baseline measured in the same run)")
     p.add_argument("names", nargs="*", help="benchmark names (default: all)")
     p.set_defaults(func=cmd_bench)
