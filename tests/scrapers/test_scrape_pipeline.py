@@ -125,7 +125,7 @@ def test_demo_site_end_to_end_and_idempotent(fresh_warehouse_url, demo_url):
     )
     stored = query(
         url,
-        """select article_id = md5(canonical_url), source_id, language, title, lead,
+        """select article_id = md5(source_id || '|' || canonical_url), source_id, language, title, lead,
                   body_text, published_at, published_at_source, content_hash, extractor,
                   _batch_id
            from raw.news_articles where canonical_url = %s""",
