@@ -289,7 +289,8 @@ class HttpClient:
         """Fetch `url`. `allowed_domains=None` skips the domain check (address checks stay).
 
         `min_interval` is the least time, in seconds, between the starts of two requests
-        to one host; `concurrency` the most requests in flight to one host."""
+        to one host; `concurrency` the most requests in flight to one host (fixed by the
+        first request to the host through this client: one client serves one source)."""
         domains = None if allowed_domains is None else tuple(allowed_domains)
         current = url
         hops: list[str] = []

@@ -62,7 +62,7 @@ from scrapers.discover import (
     joradp_issues,
     links_from_listing,
 )
-from scrapers.extract import Article, Rejection, extract
+from scrapers.extract import Article, Rejection, extract, normalise_url
 from scrapers.http import FetchError, FetchResult, HttpClient, conditional_headers
 from scrapers.load import (
     FetchState,
@@ -101,6 +101,7 @@ class Backfill:
     id_to: int | None = None
     date_from: date | None = None
     date_to: date | None = None
+    entry: str | None = None  # only discovery entries whose URL contains this text
 
     @classmethod
     def from_params(cls, params: dict | None) -> Backfill | None:
@@ -117,7 +118,8 @@ class Backfill:
                 return None
             return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
-        backfill = cls(as_int("id_from"), as_int("id_to"), as_date("date_from"), as_date("date_to"))
+        backfill = cls(as_int("id_from"), as_int("id_to"), as_date("date_from"),
+                       as_date("date_to"), params.get("entry") or None)
         if (backfill.id_from is None) != (backfill.id_to is None):
             raise ValueError("an id range needs both id_from and id_to")
         if (backfill.date_from is None) != (backfill.date_to is None):
@@ -183,14 +185,19 @@ def _in_dates(found: Found, backfill: Backfill | None) -> bool:
 def _entry_applies(entry: Discovery, backfill: Backfill | None) -> bool:
     if backfill is None:
         return not entry.backfill_only
+    if backfill.entry and backfill.entry not in entry.url:
+        return False
     if backfill.by_id and entry.type == "id_range":
         return True
     return backfill.by_date and entry.type in ("sitemap", "joradp_index")
 
 
-def _discover_entry(source, client, entry, backfill, today) -> list[Found]:
+def _discover_entry(source, client, entry, backfill, today, notes: list[str]) -> list[Found]:
     delay = source.politeness.delay_seconds
-    get = lambda url: client.get(url, source.allowed_domains, min_interval=delay)  # noqa: E731
+    def get(url: str) -> FetchResult:
+        return client.get(url, source.allowed_domains, min_interval=delay,
+                          concurrency=source.politeness.concurrency)
+
     found: list[Found] = []
     if entry.type == "rss":
         result = get(entry.url)
@@ -199,7 +206,15 @@ def _discover_entry(source, client, entry, backfill, today) -> list[Found]:
         page_url, seen, number = entry.url, set(), 1
         while page_url and number <= entry.max_pages and page_url not in seen:
             seen.add(page_url)
-            result = get(page_url)
+            if number == 1:
+                result = get(page_url)
+            else:  # a later page failing ends the walk; the links found so far stay
+                try:
+                    result = get(page_url)
+                except FetchError as exc:
+                    if not (exc.status == 404 and entry.page_url):  # past the last page
+                        notes.append(f"listing page {page_url}: {exc}")
+                    break
             links, next_url = links_from_listing(
                 result.body, result.final_url, entry.link_selector, entry.next_selector
             )
@@ -240,7 +255,15 @@ def _discover_entry(source, client, entry, backfill, today) -> list[Found]:
         else:
             years = [today.year]
         for year in years:
-            result = get(entry.url.replace("{year}", str(year)))
+            index_url = entry.url.replace("{year}", str(year))
+            if len(years) > 1:  # a back-fill over years: one missing index is a note
+                try:
+                    result = get(index_url)
+                except FetchError as exc:
+                    notes.append(f"joradp index {index_url}: {exc}")
+                    continue
+            else:
+                result = get(index_url)
             issues = joradp_issues(result.body, result.final_url, year, entry.language)
             found += [issue for issue in issues if _in_dates(issue, backfill)]
     return found
@@ -262,19 +285,28 @@ def discover(
     entries = [entry for entry in source.discovery if _entry_applies(entry, backfill)]
     if backfill is not None and not entries:
         kind = "id_range" if backfill.by_id else "sitemap or joradp_index"
-        raise ValueError(f"{source.id} has no {kind} discovery to back-fill with")
+        which = f" matching {backfill.entry!r}" if backfill.entry else ""
+        raise ValueError(f"{source.id} has no {kind} discovery{which} to back-fill with")
     for entry in entries:
+        notes: list[str] = []
         try:
-            found += _discover_entry(source, client, entry, backfill, today)
+            found += _discover_entry(source, client, entry, backfill, today, notes)
+            if notes:
+                log.warning("%s: discovery %s: %s", source.id, entry.url, "; ".join(notes))
         except FetchError as exc:
             log.warning("%s: discovery %s %s failed: %s", source.id, entry.type, entry.url, exc)
             errors.append(f"{entry.type} {entry.url}: {exc}")
-    endpoints = {entry.url for entry in source.discovery}
+    endpoints = {normalise_url(entry.url) for entry in source.discovery}
     pages, seen_urls = [], set()
     for item in found:
-        if item.url in seen_urls or item.url in endpoints:
+        # One spelling per page: Arabic slugs arrive raw and percent-encoded, links
+        # carry tracking parameters and fragments.
+        url = normalise_url(item.url)
+        if url in seen_urls or url in endpoints:
             continue
-        seen_urls.add(item.url)
+        seen_urls.add(url)
+        if url != item.url:
+            item = Found(url, item.published, item.meta)
         if not source.allows(item.url):
             log.debug("%s: skipping off-domain link %s", source.id, item.url)
             continue
