@@ -1062,7 +1062,9 @@ def extract_pdf(
     glyph order, folded by NFKC, and are kept as they are). For a JORADP issue, `meta`
     (from the yearly index) gives year, issue number and language: the canonical URL is
     rebuilt from them, so the site's case variants (FTP/ftp, pdf/PDF) are one key."""
-    meta = meta or {}
+    meta = dict(meta or {})
+    if "document" not in meta:
+        meta.update(joradp_meta_from_url(url))
     if not body.startswith(b"%PDF-"):
         return Rejection(url, "not_pdf", "body does not start with %PDF-")
     try:
@@ -1134,6 +1136,18 @@ def extract_pdf(
         document_number=document_number,
         charset=None,
     )
+
+
+_JORADP_FILE = re.compile(r"/jo-(francais|arabe)/(\d{4})/([AF])(\d{4})(\d{3})\.pdf$", re.IGNORECASE)
+
+
+def joradp_meta_from_url(url: str) -> dict:
+    """Year, issue number and language of a JORADP issue PDF URL (empty when not one)."""
+    match = _JORADP_FILE.search(urlsplit(url).path)
+    if not match or match.group(2) != match.group(4):
+        return {}
+    return {"document": "joradp", "year": int(match.group(4)), "issue_number": int(match.group(5)),
+            "language": "fr" if match.group(3).upper() == "F" else "ar"}
 
 
 # -- one entry point for every caller (pipeline, CLI, benchmark) ------------------------

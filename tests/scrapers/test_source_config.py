@@ -14,7 +14,10 @@ REPO = Path(__file__).resolve().parents[2]
 REAL = REPO / "scrapers" / "sources"
 DEMO = REPO / "demo" / "sources"
 DEMO_VARS = {"demo_site": "http://127.0.0.1:8765"}
-REQUIRED_REAL = {"aps_ar", "aps_fr", "elwatan", "elkhabar", "el_moudjahid", "industrie_gov"}
+REQUIRED_REAL = {
+    "aps_ar", "aps_fr", "elwatan", "elkhabar", "el_moudjahid", "industrie_gov", "echorouk",
+    "ennahar", "tsa", "joradp", "aapi", "djazairess", "algerie_eco", "lexpression",
+}
 
 
 def test_schema_is_valid_json_schema():
@@ -45,6 +48,7 @@ DEMO_REPLAYS = {
     "demo_aps_ar": "aps_ar",
     "demo_elwatan_fr": "elwatan",
     "demo_industrie": "industrie_gov",
+    "demo_djazairess": "djazairess",
 }
 
 
