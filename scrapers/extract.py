@@ -611,6 +611,45 @@ def date_from_url(url: str | None) -> datetime | None:
     return None
 
 
+# Selecting meta tags and JSON-LD scripts once per page (one pass each) instead of one
+# CSS query per field: soupsieve walks the whole tree on every query.
+_META_SELECTOR = re.compile(r'^meta\[(\w+)="([^"]+)"\]$')
+
+
+def _meta_index(soup) -> dict[tuple[str, str], list]:
+    index = soup.__dict__.get("_cw_meta")  # not getattr: bs4 turns that into find()
+    if index is None:
+        index = {}
+        for node in soup.find_all("meta"):
+            for attribute in ("property", "name", "itemprop"):
+                key = node.get(attribute)
+                if key:
+                    index.setdefault((attribute, key.strip().lower()), []).append(node)
+        soup._cw_meta = index
+    return index
+
+
+def _meta_nodes(soup, selector: str) -> list:
+    match = _META_SELECTOR.match(selector)
+    if not match:
+        return soup.select(selector)
+    return _meta_index(soup).get((match.group(1), match.group(2).lower()), [])
+
+
+def _json_ld(soup) -> list:
+    """The parsed JSON-LD blocks of the page (unparseable ones skipped), parsed once."""
+    blocks = soup.__dict__.get("_cw_json_ld")
+    if blocks is None:
+        blocks = []
+        for script in soup.find_all("script", attrs={"type": "application/ld+json"}):
+            try:
+                blocks.append(json.loads(script.string or script.get_text(), strict=False))
+            except (ValueError, TypeError):
+                continue
+        soup._cw_json_ld = blocks
+    return blocks
+
+
 def _json_ld_dates(soup) -> list[str]:
     preferred, others = [], []
 
@@ -632,12 +671,8 @@ def _json_ld_dates(soup) -> list[str]:
                 if isinstance(sub, (dict, list)):
                     walk(sub)
 
-    for script in soup.select('script[type="application/ld+json"]'):
-        raw = script.string or script.get_text()
-        try:
-            walk(json.loads(raw, strict=False))
-        except (ValueError, TypeError):
-            continue
+    for block in _json_ld(soup):
+        walk(block)
     return preferred + others
 
 
@@ -657,7 +692,7 @@ def _find_published(
         'meta[name="article:published_time"]',
         'meta[itemprop="datePublished"]',
     ):
-        for meta in soup.select(selector):
+        for meta in _meta_nodes(soup, selector):
             raw = meta.get("content") or ""
             value = parse_iso_lenient(raw) or parse_date_text(raw, languages)
             if plausible(value):
@@ -667,9 +702,16 @@ def _find_published(
     time_nodes = []
     for node in byline_nodes:
         time_nodes += [node] if node.name == "time" else node.select("time[datetime]")
-    time_nodes += soup.select(
-        "time[itemprop=datePublished], time[pubdate], article time[datetime], main time[datetime]"
-    )
+    # time[itemprop=datePublished], time[pubdate], article/main time[datetime]: never a
+    # <time> elsewhere (the page header shows today's date). One find_all, in document
+    # order, instead of a CSS query over the whole tree.
+    for node in soup.find_all("time"):
+        if (
+            node.get("itemprop") == "datePublished"
+            or node.has_attr("pubdate")
+            or (node.get("datetime") and node.find_parent(["article", "main"]) is not None)
+        ):
+            time_nodes.append(node)
     for node in time_nodes:
         raw = node.get("datetime") or ""
         value = parse_iso_lenient(raw) or parse_date_text(raw, languages)
@@ -723,9 +765,17 @@ def _is_arabic_letter(ch: str) -> bool:
     )
 
 
+_ARABIC_LETTERS = re.compile(
+    "[\u0620-\u064a\u066e-\u06d3\u0750-\u077f\ufb50-\ufdff\ufe70-\ufefc]"
+)
+_LATIN_LETTERS = re.compile("[A-Za-z\u00c0-\u024f]")
+
+
 def detect_language(declared: str | None, text: str) -> str | None:
-    arabic = sum(1 for ch in text if _is_arabic_letter(ch))
-    latin = sum(1 for ch in text if (ch.isalpha() and ch.isascii()) or "\u00c0" <= ch <= "\u024f")
+    # Same sets as _is_arabic_letter and "ASCII letter or Latin-1/Extended-A/B", counted
+    # by regular expressions (a per-character Python loop was 8 % of extraction time).
+    arabic = len(_ARABIC_LETTERS.findall(text))
+    latin = len(_LATIN_LETTERS.findall(text))
     total = arabic + latin
     script = None
     if total >= 20:
@@ -780,7 +830,7 @@ def normalise_url(url: str) -> str:
 def _canonical(soup, url: str, source: Source | None) -> str:
     for node, attribute in (
         (soup.select_one('link[rel~="canonical"]'), "href"),
-        (soup.select_one('meta[property="og:url"]'), "content"),
+        (next(iter(_meta_nodes(soup, 'meta[property="og:url"]')), None), "content"),
     ):
         href = node.get(attribute) if node is not None else None
         if not href or not href.strip():
@@ -803,7 +853,7 @@ def _canonical(soup, url: str, source: Source | None) -> str:
 
 def _meta(soup, *selectors: str) -> str | None:
     for selector in selectors:
-        node = soup.select_one(selector)
+        node = next(iter(_meta_nodes(soup, selector)), None)
         if node is not None and node.get("content"):
             text = clean_text(node["content"])
             if text:
@@ -812,11 +862,7 @@ def _meta(soup, *selectors: str) -> str | None:
 
 
 def _json_ld_value(soup, key: str) -> str | None:
-    for script in soup.select('script[type="application/ld+json"]'):
-        try:
-            data = json.loads(script.string or script.get_text(), strict=False)
-        except (ValueError, TypeError):
-            continue
+    for data in _json_ld(soup):
         items = data.get("@graph", [data]) if isinstance(data, dict) else data
         for item in items if isinstance(items, list) else []:
             if isinstance(item, dict) and key in item:
