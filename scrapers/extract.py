@@ -40,6 +40,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -350,11 +351,9 @@ def fold_for_matching(text: str) -> str:
 
 
 def _blocks(node) -> list[str]:
-    """Paragraph texts of `node`: block elements and <br> break paragraphs, inline don't."""
-    from bs4 import Comment, NavigableString
-    from bs4.element import Declaration, Doctype, ProcessingInstruction
-
-    skip = (Comment, ProcessingInstruction, Declaration, Doctype)
+    """Paragraph texts of an lxml element: block elements and <br> break paragraphs,
+    inline ones do not; comments and processing instructions are skipped (their tail
+    text is not)."""
     parts: list[str] = []
     buffer: list[str] = []
 
@@ -365,21 +364,20 @@ def _blocks(node) -> list[str]:
             parts.append(text)
 
     def walk(element) -> None:
-        for child in element.children:
-            if isinstance(child, NavigableString):
-                if not isinstance(child, skip):
-                    buffer.append(str(child))
-            elif child.name in BLOCK_TAGS:
-                flush()
-                walk(child)
-                flush()
-            else:
-                walk(child)
+        if element.text and isinstance(element.tag, str):
+            buffer.append(element.text)
+        for child in element:
+            if isinstance(child.tag, str):
+                if child.tag in BLOCK_TAGS:
+                    flush()
+                    walk(child)
+                    flush()
+                else:
+                    walk(child)
+            if child.tail:
+                buffer.append(child.tail)
 
-    if isinstance(node, NavigableString):
-        buffer.append(str(node))
-    else:
-        walk(node)
+    walk(node)
     flush()
     return parts
 
@@ -387,6 +385,52 @@ def _blocks(node) -> list[str]:
 def _text(node) -> str:
     return " ".join(_blocks(node)) if node is not None else ""
 
+
+# -- the parsed page: lxml tree, compiled CSS selectors, cached lookups -----------------
+
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1024)
+def _xpath(selector: str, scoped: bool = False):
+    """A CSS selector compiled to XPath once (cssselect). `scoped` matches below the
+    context node only, as `element.select()` does; otherwise the node itself counts."""
+    from cssselect import HTMLTranslator
+    from lxml import etree
+
+    prefix = "descendant::" if scoped else "descendant-or-self::"
+    return etree.XPath(HTMLTranslator().css_to_xpath(selector, prefix=prefix))
+
+
+def css(node, selector: str, scoped: bool = False) -> list:
+    return _xpath(selector, scoped)(node)
+
+
+def css_one(node, selector: str, scoped: bool = False):
+    found = _xpath(selector, scoped)(node)
+    return found[0] if found else None
+
+
+class ParsedPage:
+    """One parsed HTML page: the lxml root and per-page caches (meta tags by name,
+    parsed JSON-LD blocks), so that each is found in one pass."""
+
+    def __init__(self, html_text: str):
+        import lxml.html
+
+        text = _XML_DECLARATION.sub("", html_text, count=1)
+        try:
+            self.root = lxml.html.document_fromstring(text or "<html></html>")
+        except (ValueError, lxml.etree.ParserError):  # e.g. only a comment
+            self.root = lxml.html.document_fromstring("<html></html>")
+        self._meta: dict | None = None
+        self._json_ld: list | None = None
+
+    def select(self, selector: str) -> list:
+        return css(self.root, selector)
+
+    def select_one(self, selector: str):
+        return css_one(self.root, selector)
 
 # -- dates ----------------------------------------------------------------------------
 
@@ -611,43 +655,43 @@ def date_from_url(url: str | None) -> datetime | None:
     return None
 
 
-# Selecting meta tags and JSON-LD scripts once per page (one pass each) instead of one
-# CSS query per field: soupsieve walks the whole tree on every query.
+# Meta tags and JSON-LD scripts are collected once per page (one pass each) instead
+# of one query per field.
 _META_SELECTOR = re.compile(r'^meta\[(\w+)="([^"]+)"\]$')
 
 
-def _meta_index(soup) -> dict[tuple[str, str], list]:
-    index = soup.__dict__.get("_cw_meta")  # not getattr: bs4 turns that into find()
-    if index is None:
-        index = {}
-        for node in soup.find_all("meta"):
+def _meta_index(page: ParsedPage) -> dict[tuple[str, str], list]:
+    if page._meta is None:
+        index: dict[tuple[str, str], list] = {}
+        for node in page.root.iter("meta"):
             for attribute in ("property", "name", "itemprop"):
                 key = node.get(attribute)
                 if key:
                     index.setdefault((attribute, key.strip().lower()), []).append(node)
-        soup._cw_meta = index
-    return index
+        page._meta = index
+    return page._meta
 
 
-def _meta_nodes(soup, selector: str) -> list:
+def _meta_nodes(page: ParsedPage, selector: str) -> list:
     match = _META_SELECTOR.match(selector)
     if not match:
-        return soup.select(selector)
-    return _meta_index(soup).get((match.group(1), match.group(2).lower()), [])
+        return page.select(selector)
+    return _meta_index(page).get((match.group(1), match.group(2).lower()), [])
 
 
-def _json_ld(soup) -> list:
+def _json_ld(page: ParsedPage) -> list:
     """The parsed JSON-LD blocks of the page (unparseable ones skipped), parsed once."""
-    blocks = soup.__dict__.get("_cw_json_ld")
-    if blocks is None:
+    if page._json_ld is None:
         blocks = []
-        for script in soup.find_all("script", attrs={"type": "application/ld+json"}):
+        for script in page.root.iter("script"):
+            if (script.get("type") or "").strip().lower() != "application/ld+json":
+                continue
             try:
-                blocks.append(json.loads(script.string or script.get_text(), strict=False))
+                blocks.append(json.loads(script.text or "", strict=False))
             except (ValueError, TypeError):
                 continue
-        soup._cw_json_ld = blocks
-    return blocks
+        page._json_ld = blocks
+    return page._json_ld
 
 
 def _json_ld_dates(soup) -> list[str]:
@@ -701,15 +745,15 @@ def _find_published(
     byline_nodes = soup.select(selectors.published) if selectors and selectors.published else []
     time_nodes = []
     for node in byline_nodes:
-        time_nodes += [node] if node.name == "time" else node.select("time[datetime]")
+        time_nodes += [node] if node.tag == "time" else css(node, "time[datetime]", scoped=True)
     # time[itemprop=datePublished], time[pubdate], article/main time[datetime]: never a
     # <time> elsewhere (the page header shows today's date). One find_all, in document
     # order, instead of a CSS query over the whole tree.
-    for node in soup.find_all("time"):
+    for node in soup.root.iter("time"):
         if (
             node.get("itemprop") == "datePublished"
-            or node.has_attr("pubdate")
-            or (node.get("datetime") and node.find_parent(["article", "main"]) is not None)
+            or node.get("pubdate") is not None
+            or (node.get("datetime") and next(node.iterancestors("article", "main"), None) is not None)
         ):
             time_nodes.append(node)
     for node in time_nodes:
@@ -719,7 +763,7 @@ def _find_published(
             return value, "time"
 
     for node in byline_nodes:
-        value = parse_date_text(node.get_text(" "), languages)
+        value = parse_date_text(" ".join(node.xpath(".//text()")), languages)
         if plausible(value):
             return value, "byline"
 
@@ -829,7 +873,8 @@ def normalise_url(url: str) -> str:
 
 def _canonical(soup, url: str, source: Source | None) -> str:
     for node, attribute in (
-        (soup.select_one('link[rel~="canonical"]'), "href"),
+        (next((link for link in soup.root.iter("link")
+               if "canonical" in (link.get("rel") or "").lower().split()), None), "href"),
         (next(iter(_meta_nodes(soup, 'meta[property="og:url"]')), None), "content"),
     ):
         href = node.get(attribute) if node is not None else None
@@ -855,7 +900,7 @@ def _meta(soup, *selectors: str) -> str | None:
     for selector in selectors:
         node = next(iter(_meta_nodes(soup, selector)), None)
         if node is not None and node.get("content"):
-            text = clean_text(node["content"])
+            text = clean_text(node.get("content"))
             if text:
                 return text
     return None
@@ -892,7 +937,7 @@ def _select_text(soup, selector: str | None) -> str | None:
     if not selector:
         return None
     node = soup.select_one(selector)
-    text = _text(node) if node is not None else ""
+    text = _text(node) if node is not None else ""  # an lxml element
     return text or None
 
 
@@ -938,8 +983,6 @@ def extract_article(
     min_body_chars: int = MIN_BODY_CHARS,
 ) -> Article | Rejection:
     """Turn one fetched page into an Article, or say why not (a Rejection)."""
-    from bs4 import BeautifulSoup
-
     mime = header_value(headers, "content-type").split(";")[0].strip().lower()
     if mime not in HTML_TYPES:
         return Rejection(url, "not_html", f"content type {mime!r}")
@@ -951,7 +994,7 @@ def extract_article(
         min_body_chars = source.min_body_chars
     earliest = _earliest(source)
 
-    soup = BeautifulSoup(html_text, "lxml")
+    soup = ParsedPage(html_text)
     selectors = source.selectors if source else None
 
     title = (
@@ -967,7 +1010,7 @@ def extract_article(
         )
 
     canonical = _canonical(soup, url, source)
-    html_node = soup.find("html")
+    html_node = soup.root
     declared = (html_node.get("lang") if html_node is not None else None) or (
         _meta(soup, 'meta[property="og:locale"]') or None
     )
@@ -1007,12 +1050,13 @@ def extract_article(
     body_node = soup.select_one(selectors.body) if selectors and selectors.body else None
     if body_node is not None:
         for selector in (*(selectors.exclude if selectors else ()),):
-            for node in body_node.select(selector):
-                node.decompose()
-        for node in body_node.find_all(DROP_TAGS):
-            node.decompose()
-        if lead_node is not None and any(parent is body_node for parent in lead_node.parents):
-            lead_node.extract()  # stored once, as the lead
+            for node in css(body_node, selector, scoped=True):
+                node.drop_tree()  # the element goes, the text after it stays
+        for node in list(body_node.iter(*DROP_TAGS)):
+            if node is not body_node:
+                node.drop_tree()
+        if lead_node is not None and body_node in lead_node.iterancestors():
+            lead_node.drop_tree()  # stored once, as the lead
         body_text = "\n\n".join(p for p in _blocks(body_node) if not is_boilerplate(p))
     if not body_text:
         extractor = "generic"

@@ -320,11 +320,15 @@ def _validate_schema(data: dict, path: Path) -> None:
 
 
 def _check_selector(selector: str, path: Path, where: str) -> None:
+    """Selectors run through soupsieve (discovery) and cssselect -> XPath (extraction):
+    both must accept them."""
     import soupsieve
+    from cssselect import HTMLTranslator, SelectorError
 
     try:
         soupsieve.compile(selector)
-    except soupsieve.SelectorSyntaxError as exc:
+        HTMLTranslator().css_to_xpath(selector)
+    except (soupsieve.SelectorSyntaxError, SelectorError) as exc:
         raise SourceConfigError(path, where, f"invalid CSS selector {selector!r}: {exc}") from None
 
 
