@@ -359,7 +359,13 @@ def fetch_and_extract(
     if result is None:
         return PageResult(found, found.url, fetched_at, error=error)
     if result.not_modified:
-        return PageResult(found, found.url, fetched_at, fetch=result, not_modified=reusable)
+        if reusable:
+            return PageResult(found, found.url, fetched_at, fetch=result, not_modified=True)
+        # a 304 to a request that was not conditional: nothing to extract
+        return PageResult(found, found.url, fetched_at, result,
+                          sha256=hashlib.sha256(b"").hexdigest(),
+                          outcome=Rejection(found.url, "http_error",
+                                            "304 Not Modified to an unconditional request"))
     digest = hashlib.sha256(result.body).hexdigest()
     if reusable and state.body_sha256 == digest:
         return PageResult(found, found.url, fetched_at, result, sha256=digest, not_modified=True)
