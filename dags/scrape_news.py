@@ -15,6 +15,7 @@ Params: `source_set` (`live` = `scrapers/sources`, `demo` = the recorded site of
 """
 
 import os
+from datetime import timedelta
 
 from airflow.sdk import Param, dag, task
 
@@ -69,7 +70,10 @@ def scrape_news():
         }
         return outcome
 
-    @task(trigger_rule="all_done", retries=1)
+    # Retried once, quickly: it only reads raw.scrape_runs, so a retry helps only when
+    # the database blipped; a failed source fails it again at once.
+    @task(trigger_rule="all_done", retries=1, retry_delay=timedelta(seconds=3),
+          retry_exponential_backoff=False)
     def report(planned: list[str], run_id=None) -> dict:
         from clusterwatch.jobs import report_scrape
 

@@ -199,8 +199,10 @@ def entries_from_sitemap(body: bytes, base_url: str) -> tuple[list[Found], list[
         url = _clean(loc, base_url)
         if url is None:
             continue
-        item = Found(url, _w3c_date(news_date) or _w3c_date(lastmod), {"title": title} if title else {})
-        (children if kind == "sitemapindex" or local(entry.tag) == "sitemap" else pages).append(item)
+        meta = {"title": title} if title else {}
+        item = Found(url, _w3c_date(news_date) or _w3c_date(lastmod), meta)
+        is_child = kind == "sitemapindex" or local(entry.tag) == "sitemap"
+        (children if is_child else pages).append(item)
     return _unique_found(pages), _unique_found(children)
 
 
@@ -240,7 +242,9 @@ def joradp_variants(url: str) -> list[str]:
     return list(dict.fromkeys(variants))
 
 
-def joradp_issues(body: bytes, base_url: str, year: int, language: str | None = None) -> list[Found]:
+def joradp_issues(
+    body: bytes, base_url: str, year: int, language: str | None = None
+) -> list[Found]:
     """Issue PDFs listed by a JORADP yearly index (`/JRN/ZF2017.htm`), newest first.
 
     Each link to `[AF]YYYYNNN.pdf` (an `href`, or a `javascript:` call that names the

@@ -1,17 +1,21 @@
 """Page bytes -> `Article` or `Rejection`. Pure: no I/O, no clock (pass `now` to check dates).
 
+`extract()` is the one entry point (scrape pipeline, `clusterwatch extract`, benchmark).
 Steps, in order:
 1. Decode bytes: BOM, then valid UTF-8 (a page that is valid UTF-8 is UTF-8 whatever it
    declares: legacy single-byte pages are practically never valid UTF-8), then the HTTP
    header charset, then `<meta charset>`, then detection (charset-normalizer). requests'
    `response.text` is never used: it guesses ISO-8859-1 for `text/html` without charset.
+   The page is parsed with lxml (truncated HTML is parsed as far as it goes; what is
+   there is kept); CSS selectors are compiled once to XPath (cssselect).
 2. Text hygiene for every stored field: repair mojibake (UTF-8 bytes that were read as
    windows-1252 / Latin-1 / windows-1256 somewhere upstream: `ministÃ¨re`, `ط§ظ„`),
    repair double-escaped entities (`&amp;eacute;`), NFKC (folds Arabic Presentation
-   Forms and NBSP), drop bidi control marks, collapse white space. Paragraphs that are
-   site boilerplate (app promotions, "follow us", the source's own `boilerplate`
-   patterns) are dropped from bodies. Tatweel and harakat stay in stored text (they are removed for matching
-   only, e.g. month names below). Stored text is plain text: paragraphs joined by "\\n\\n".
+   Forms and NBSP), drop bidi control marks, collapse white space. Tatweel and harakat
+   stay in stored text (they are removed for matching only, e.g. month names below).
+   Stored text is plain text: paragraphs joined by "\\n\\n". Paragraphs that are site
+   boilerplate (app promotions, "follow us", the source's `boilerplate` patterns) are
+   dropped from bodies.
 3. Fields from the source's CSS selectors first; when they give no body, trafilatura's
    main-text extraction is the fallback (`extractor='generic'`).
 4. Publication date, first hit wins: JSON-LD `datePublished` -> `<meta
@@ -20,14 +24,15 @@ Steps, in order:
    source's `published` selector (Algerian, Middle-East and Levantine Arabic month
    names, French dates such as "jeudi 22 mars 2018 05:15:08" or "le 19/03/18 à 12h00",
    dateparser with locales ar-DZ / fr as the last resort) -> a date in the URL. Times
-   without an offset are Africa/Algiers (UTC+1, no DST). Dates before 1990 are ignored
-   as implausible; a date later than `now` (when given) rejects the page.
-6. PDFs (JORADP issues) go through `extract_pdf`: text by pypdf, the issue's number,
-   year and language from the discovery entry, the date from the index row or page 1.
-7. Truncated HTML is parsed as far as it goes (lxml recovers); what is there is kept.
+   without an offset are Africa/Algiers (UTC+1, no DST). Dates before the source's
+   `since` (default 1990) are ignored as implausible; a date later than `now` (when
+   given) rejects the page.
 5. Language: `<html lang>` / og:locale, corrected by a script check when the text is
    clearly Arabic (templates often say `lang="fr"` on Arabic pages), else the script
    check alone (Arabic letters vs Latin; French vs English by stop words).
+6. PDFs (JORADP issues) go through `extract_pdf`: text by pypdf, the issue's number,
+   year and language from the discovery entry (or its URL), the date from the index row
+   or page 1.
 """
 
 from __future__ import annotations
@@ -747,13 +752,16 @@ def _find_published(
     for node in byline_nodes:
         time_nodes += [node] if node.tag == "time" else css(node, "time[datetime]", scoped=True)
     # time[itemprop=datePublished], time[pubdate], article/main time[datetime]: never a
-    # <time> elsewhere (the page header shows today's date). One find_all, in document
+    # <time> elsewhere (the page header shows today's date). One pass, in document
     # order, instead of a CSS query over the whole tree.
     for node in soup.root.iter("time"):
         if (
             node.get("itemprop") == "datePublished"
             or node.get("pubdate") is not None
-            or (node.get("datetime") and next(node.iterancestors("article", "main"), None) is not None)
+            or (
+                node.get("datetime")
+                and next(node.iterancestors("article", "main"), None) is not None
+            )
         ):
             time_nodes.append(node)
     for node in time_nodes:
