@@ -182,6 +182,14 @@ def _in_dates(found: Found, backfill: Backfill | None) -> bool:
     return backfill.date_from <= day <= backfill.date_to
 
 
+def _modified_before(found: Found, backfill: Backfill | None) -> bool:
+    if backfill is None or not backfill.by_date or found.published is None:
+        return False
+    from scrapers.extract import ALGIERS
+
+    return found.published.astimezone(ALGIERS).date() < backfill.date_from
+
+
 def _entry_applies(entry: Discovery, backfill: Backfill | None) -> bool:
     if backfill is None:
         return not entry.backfill_only
@@ -237,7 +245,10 @@ def _discover_entry(source, client, entry, backfill, today, notes: list[str]) ->
             result = get(sitemap_url)
             pages, children = entries_from_sitemap(result.body, result.final_url)
             found += [page for page in pages if _in_dates(page, backfill)]
-            queue += [c.url for c in children if source.allows(c.url) and _in_dates(c, backfill)]
+            # A child sitemap last modified before the range holds nothing in it; one
+            # modified after may still list pages from inside it.
+            queue += [c.url for c in children
+                      if source.allows(c.url) and not _modified_before(c, backfill)]
     elif entry.type == "id_range":
         id_from = backfill.id_from if backfill and backfill.by_id else entry.id_from
         id_to = backfill.id_to if backfill and backfill.by_id else entry.id_to

@@ -310,3 +310,37 @@ def test_pages_are_identified_by_hash(first_runs, url):
                       "p.source_id = a.source_id where a.source_id = 'aps_fr'")
     assert len(rows) == 3 and all(len(sha) == 64 for sha, _ in rows)
     assert hashlib.sha256(b"").hexdigest() not in {sha for sha, _ in rows}
+
+
+def test_backfill_by_dates_reads_sitemaps_and_joradp_years(first_runs, web, url):
+    tsa = run("tsa", web, url, "mw-dates-1",
+              backfill={"date_from": "2018-03-10", "date_to": "2018-03-11"})
+    assert tsa["pages_discovered"] == 2  # lastmod 10 and 11 March; the feed is not read
+    joradp = run("joradp", web, url, "mw-dates-2",
+                 backfill={"date_from": "2016-06-01", "date_to": "2017-12-31"})
+    assert joradp["pages_discovered"] == 2 and joradp["status"] == "succeeded"
+    ((mode, ranged),) = query(url, """select run_mode, run_range from raw.scrape_runs
+                                      where scrape_run_id = 'mw-dates-2'""")
+    assert (mode, ranged) == ("backfill", {"date_from": "2016-06-01", "date_to": "2017-12-31"})
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"id_from": 5}, "both id_from and id_to"),
+        ({"date_to": "2018-01-01"}, "both date_from and date_to"),
+        ({"id_from": 9, "id_to": 1}, "above id_to"),
+        ({"date_from": "2018-02-01", "date_to": "2018-01-01"}, "after date_to"),
+        ({"entry": "/x/"}, "an id range or a date range"),
+    ],
+)
+def test_backfill_params_are_checked(params, message):
+    from scrapers.pipeline import Backfill
+
+    with pytest.raises(ValueError, match=message):
+        Backfill.from_params(params)
+
+
+def test_an_id_range_larger_than_max_ids_is_refused(web, url):
+    with pytest.raises(ValueError, match="exceeds max_ids"):
+        run("elkhabar", web, url, "mw-big", backfill={"id_from": 1, "id_to": 50000})
