@@ -130,13 +130,14 @@ def analyse_article(
     doc = Document(f"{title}\n{body_with_lead}")
     detected = detect_language(doc.text)
     normalised_text = " ".join(token.norm for token in doc.tokens)
+    entities = load_gazetteer().extract_from(doc, when)
     return Analysis(
         language=detected.language or language,
         language_declared=language,
         is_mixed_language=detected.is_mixed,
         arabic_share=detected.arabic_share,
-        relevance=load_lexicon().relevance_of(doc, title_end=len(title)),
-        entities=load_gazetteer().extract_from(doc, when),
+        relevance=load_lexicon().relevance_of(doc, len(title), entities.cluster_offsets),
+        entities=entities,
         published_at=when,
         content_fingerprint=hashlib.sha256(normalised_text.encode("utf-8")).hexdigest(),
         normalised_text=normalised_text,
@@ -151,3 +152,22 @@ def assign_stories(
     articles join it, and the ids of a window are recomputed together."""
     mapping = dict(analyses.items() if isinstance(analyses, Mapping) else analyses)
     return assign_story_ids(mapping)
+
+
+def analyse_extracted(article) -> Analysis:
+    """`analyse_article` for an `scrapers.extract.Article` (or any object with `title`,
+    `lead`, `body_text`, `language` and `published_at`): what `scrapers/analysis.py`'s
+    seam calls, `analyse_extracted(article).as_dict()`."""
+    return analyse_article(
+        article.title,
+        getattr(article, "lead", None),
+        article.body_text,
+        language=getattr(article, "language", None),
+        published_at=getattr(article, "published_at", None),
+    )
+
+
+def story_ids_of(articles: Iterable, key: str = "canonical_url") -> dict[str, str]:
+    """{article.<key>: story_id} for extracted articles analysed together (what
+    `clusterwatch extract` adds as `story_id` once it has all its articles)."""
+    return assign_stories({getattr(a, key): analyse_extracted(a) for a in articles})

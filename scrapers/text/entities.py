@@ -70,6 +70,9 @@ class Entities:
     organisations: tuple[Entity, ...] = ()
     people: tuple[Entity, ...] = ()
     numbers: tuple[Entity, ...] = ()
+    # where each cluster mention starts in the text (for relevance: a named cluster is
+    # core evidence); not part of the output
+    cluster_offsets: tuple[int, ...] = field(default=(), compare=False, repr=False)
 
     def as_dict(self) -> dict[str, list[dict]]:
         return {kind: [e.as_dict() for e in getattr(self, kind)] for kind in ENTITY_TYPES}
@@ -279,8 +282,9 @@ class Gazetteer:
     def extract_from(self, doc: Document, published_at: datetime | date | None = None) -> Entities:
         wilaya_hits = self._wilayas(doc, published_at)
         wilaya_codes = {hit[0] for hit in wilaya_hits}
+        cluster_hits = self._clusters(doc, wilaya_codes)
         return Entities(
-            clusters=_aggregate(self._clusters(doc, wilaya_codes)),
+            clusters=_aggregate([hit[:3] for hit in cluster_hits]),
             sectors=_aggregate(self._simple(doc, self.sectors_matcher, self.sectors_names)),
             wilayas=_aggregate(wilaya_hits),
             organisations=_aggregate(
@@ -288,6 +292,7 @@ class Gazetteer:
             ),
             people=_aggregate(self._people(doc)),
             numbers=self._numbers(doc),
+            cluster_offsets=tuple(hit[3] for hit in cluster_hits),
         )
 
     def _simple(self, doc: Document, matcher: PhraseMatcher, names: dict) -> list[tuple]:
@@ -377,7 +382,7 @@ class Gazetteer:
             if match is not None:
                 candidates.append(match)
         return [
-            (m.payload[0], self.clusters[m.payload[0]].name, doc.text[m.start : m.end])
+            (m.payload[0], self.clusters[m.payload[0]].name, doc.text[m.start : m.end], m.start)
             for m in leftmost_longest(candidates)
         ]
 

@@ -20,6 +20,8 @@ from scrapers.text import data_files
 from scrapers.text.matcher import Document, PhraseMatcher
 
 LEXICON_FILE = "cluster_lexicon.yaml"
+# The concept fed by the gazetteer's named clusters rather than by lexicon terms.
+NAMED_CLUSTER = "named_cluster"
 
 
 @dataclass(frozen=True)
@@ -98,15 +100,21 @@ class Lexicon:
                 self.matcher.add(term, (concept.concept, language, term))
 
     def relevance(self, title: str, body: str, language: str | None = None) -> Relevance:
-        """Score `title` and `body` (lead included). `language` is informative only:
-        terms of both languages are matched, as mixed pages and quotes are common."""
+        """Score `title` and `body` (lead included) on the lexicon terms alone (no named
+        clusters: use the module's `relevance()` or `analyse_article` for those).
+        `language` is informative only: terms of both languages are matched, as mixed
+        pages and quotes are common."""
         title = title or ""
         doc = Document(f"{title}\n{body or ''}")
         return self.relevance_of(doc, title_end=len(title))
 
-    def relevance_of(self, doc: Document, title_end: int) -> Relevance:
+    def relevance_of(
+        self, doc: Document, title_end: int, named_cluster_offsets: tuple[int, ...] = ()
+    ) -> Relevance:
         """Score a tokenised document whose first `title_end` characters are the title
-        (a new line must follow it, so no term spans title and body)."""
+        (a new line must follow it, so no term spans title and body).
+        `named_cluster_offsets`: where the gazetteer found named clusters; each counts as
+        a match of the `named_cluster` concept when the lexicon defines it."""
         counts: dict[tuple, int] = {}
         surfaces: dict[tuple, str] = {}
         concept_n: dict[str, float] = {}
@@ -116,6 +124,13 @@ class Lexicon:
             counts[key] = counts.get(key, 0) + 1
             surfaces.setdefault(key, doc.text[match.start : match.end])
             concept_n[key[0]] = concept_n.get(key[0], 0.0) + multiplier
+        if NAMED_CLUSTER in self.concepts:
+            for offset in named_cluster_offsets:
+                key = (NAMED_CLUSTER, "any", "(clusters.yaml)")
+                multiplier = self.title_multiplier if offset < title_end else 1.0
+                counts[key] = counts.get(key, 0) + 1
+                surfaces.setdefault(key, _token_run_at(doc, offset))
+                concept_n[NAMED_CLUSTER] = concept_n.get(NAMED_CLUSTER, 0.0) + multiplier
         score = 0.0
         core_mentions = 0.0
         for name, n in concept_n.items():
@@ -153,6 +168,20 @@ def load_lexicon(path: str | None = None) -> Lexicon:
     return Lexicon(yaml.safe_load(text), source)
 
 
+def _token_run_at(doc: Document, offset: int) -> str:
+    """The words of the sentence part starting at `offset` (up to 6 tokens): a readable
+    surface for a named-cluster match in matched_terms."""
+    tokens = [t for t in doc.tokens if t.start >= offset][:6]
+    end = tokens[-1].end if tokens else offset
+    return doc.text[offset:end]
+
+
 def relevance(text_title: str, text_body: str, language: str | None = None) -> Relevance:
-    """Cluster relevance of an article with the package lexicon."""
-    return load_lexicon().relevance(text_title, text_body, language)
+    """Cluster relevance of an article with the package lexicon and gazetteers (named
+    clusters count as core evidence), as `analyse_article` computes it."""
+    from scrapers.text.entities import load_gazetteer
+
+    title = text_title or ""
+    doc = Document(f"{title}\n{text_body or ''}")
+    entities = load_gazetteer().extract_from(doc)
+    return load_lexicon().relevance_of(doc, len(title), entities.cluster_offsets)

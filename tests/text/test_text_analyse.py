@@ -92,3 +92,27 @@ def test_analyser_version_names_code_and_data():
     version = analyser_version()
     code, digest = version.split("+")
     assert code and len(digest) == 12
+
+
+def test_adapters_for_extracted_articles(labelled):
+    from types import SimpleNamespace
+
+    from scrapers.text.analyse import analyse_extracted, story_ids_of
+
+    def extracted(article):  # the attributes scrapers.extract.Article has
+        return SimpleNamespace(
+            title=article.title,
+            lead=article.lead,
+            body_text=article.body,
+            language=article.language,
+            published_at=article.published_at,
+            canonical_url=f"https://example.test/{article.id}",
+        )
+
+    seed = extracted(labelled["ar-rel-01"])
+    assert analyse_extracted(seed).as_dict()["is_cluster_related"] is True
+    stories = story_ids_of(
+        [seed, extracted(labelled["fr-rel-01"]), extracted(labelled["fr-unr-01"])]
+    )
+    assert stories["https://example.test/ar-rel-01"] == stories["https://example.test/fr-rel-01"]
+    assert stories["https://example.test/fr-unr-01"] != stories["https://example.test/ar-rel-01"]

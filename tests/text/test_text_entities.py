@@ -206,3 +206,15 @@ def test_every_entity_has_id_name_surface(analyses):
 
 def test_gazetteer_is_built_once():
     assert load_gazetteer() is load_gazetteer()
+
+
+def test_a_wilaya_name_is_not_a_cluster_key():
+    # a mechanics grouping in Sétif is not the Sétif dairy cluster
+    text = "قررت 30 مؤسسة للمناولة الميكانيكية بولاية سطيف توحيد جهودها ضمن قطب صناعي"
+    assert ids(extract_entities(text), "clusters") == []
+    assert ids(extract_entities(text), "wilayas") == ["19"]
+
+
+def test_industrial_fabric_is_not_the_textile_sector():
+    assert ids(extract_entities("المناولة الحلقة الأضعف في النسيج الصناعي"), "sectors") == []
+    assert ids(extract_entities("مصنع جديد في صناعة النسيج"), "sectors") == ["textiles"]

@@ -119,3 +119,13 @@ def test_one_passing_core_mention_is_not_enough():
     assert not once.is_cluster_related  # ... but a single core mention
     in_title = relevance("التجمعات الصناعية في مخطط الحكومة", context)
     assert in_title.is_cluster_related  # a title mention counts twice
+
+
+def test_named_clusters_are_core_evidence():
+    title = "كلاستر المشروبات يشارك في معرض دولي"
+    body = "تشارك مؤسسات كلاستر المشروبات في المعرض لعقد شراكات مع الموزعين."
+    with_gazetteer = relevance(title, body)
+    assert with_gazetteer.is_cluster_related
+    assert "named_cluster" in with_gazetteer.concepts
+    lexicon_only = load_lexicon().relevance(title, body)
+    assert "named_cluster" not in lexicon_only.concepts
