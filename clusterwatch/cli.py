@@ -229,7 +229,15 @@ def cmd_extract(args) -> int:
         if source is None and args.url:
             source = next((s for s in sources.values() if s.allows(args.url)), None)
     outcome = extract(body, url, headers, source)
-    _print_json(to_record(outcome, source.id if source else None))
+    record = to_record(outcome, source.id if source else None)
+    if isinstance(outcome, Article):
+        # Text analysis is its own step (scrape_news' analyse_text task stores it for
+        # the warehouse); the CLI adds its fields so one command shows everything.
+        from scrapers.text.analyse import analyse_extracted, story_ids_of
+
+        record.update(analyse_extracted(outcome).as_dict())
+        record["story_id"] = story_ids_of([outcome]).get(outcome.canonical_url)
+    _print_json(record)
     return 0 if isinstance(outcome, Article) else 1
 
 

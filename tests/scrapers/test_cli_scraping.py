@@ -88,6 +88,17 @@ def test_extract_a_file_prints_one_json_object(capsys):
     assert record["title"] == lines[1]
     assert all(line in record["text"] for line in lines[2:])
     assert lines[0] not in record["text"]  # the image widget is not article text
+    # the analysis fields of the text-analysis layer, on the seed article
+    assert record["is_cluster_related"] is True and record["relevance_score"] > 0
+    assert record["matched_terms"]
+    entities = record["entities"]
+    assert set(entities) == {"clusters", "sectors", "wilayas", "organisations", "people", "numbers"}
+    people = {e["id"] for e in entities["people"]}
+    assert any("kherfi" in pid for pid in people), people
+    assert any(e["id"] == "16" or "alger" in e["name"].lower() for e in entities["wilayas"]), entities["wilayas"]
+    assert any(n.get("value") == 7 for n in entities["numbers"]), entities["numbers"]
+    assert all({"id", "name", "surface"} <= set(e) for group in entities.values() for e in group)
+    assert record["story_id"]
 
 
 def test_extract_a_url_matches_what_the_pipeline_stores(demo_url, fresh_warehouse_url, capsys):
