@@ -21,6 +21,7 @@ from clusterwatch import db, transform, warehouse
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 MART_TABLES = (
+    "fct_article_mentions",
     "fct_article_publications",
     "fct_source_activity_monthly",
     "fct_scrape_runs_daily",
@@ -161,6 +162,9 @@ def built(pg_server_url, tmp_path_factory):
         conn.execute("alter default privileges in schema marts "
                      "revoke select on tables from clusterwatch_analyst")
     insert_raw_rows(url)
+    from scrapers.text.store import analyse_pending
+
+    analyse_pending(url)  # what scrape_news' analyse_text task does after a load
     target = tmp_path_factory.mktemp("dbt_target")
     first = transform.build(url, target_path=target)
     first_marts = snapshot_marts(url)
@@ -261,6 +265,20 @@ def test_analyst_can_read_every_mart_after_a_rebuild(built):
                       "'staging.stg_news__articles', 'select')") == [(False,)]
 
 
+def test_fct_article_mentions_joins_entities_to_articles(built):
+    rows = query(built["url"], """
+        select article_id, source_id, entity_type, entity_id from marts.fct_article_mentions
+        order by 1, 3, 4""")
+    mentions = {(r[0], r[2], r[3]) for r in rows}
+    key = {name: article_id(name) for name in ARTICLES}
+    assert (key["A1"], "wilayas", "19") in mentions  # Sétif
+    assert (key["A1"], "organisations", "ministry_industry") in mentions
+    assert (key["A2"], "organisations", "sonelgaz") in mentions
+    assert (key["A3"], "wilayas", "18") in mentions  # Jijel
+    published = {r[0] for r in query(built["url"], "select article_id from marts.fct_article_publications")}
+    assert {r[0] for r in rows} <= published
+
+
 def test_second_build_gives_identical_marts(built):
     assert built["first"] == built["second"]
     assert all(built["second"][table] for table in MART_TABLES)
@@ -273,10 +291,13 @@ def test_models_land_in_their_layer_schemas(built):
     assert rows == [
         ("intermediate", "int_articles_measured", "VIEW"),
         ("marts", "dim_sources", "BASE TABLE"),
+        ("marts", "fct_article_mentions", "BASE TABLE"),
         ("marts", "fct_article_publications", "BASE TABLE"),
         ("marts", "fct_scrape_runs_daily", "BASE TABLE"),
         ("marts", "fct_source_activity_monthly", "BASE TABLE"),
         ("staging", "sources", "BASE TABLE"),
+        ("staging", "stg_news__article_analyses", "VIEW"),
+        ("staging", "stg_news__article_mentions", "VIEW"),
         ("staging", "stg_news__articles", "VIEW"),
         ("staging", "stg_news__quarantined_pages", "VIEW"),
         ("staging", "stg_news__scrape_runs", "VIEW"),
