@@ -74,11 +74,23 @@ def read_summary(database_url: str) -> dict:
         dq = conn.execute(
             "select count(*)::int, count(*) filter (where success)::int from monitoring.dq_runs"
         ).fetchone()
+        related = conn.execute(
+            """select count(distinct article_id)::int, count(distinct story_id)::int
+               from marts.fct_article_mentions where is_cluster_related"""
+        ).fetchone()
+        top_entities = conn.execute(
+            """select entity_type, entity_name, count(distinct article_id)::int as articles
+               from marts.fct_article_mentions
+               where entity_type in ('clusters', 'organisations', 'people', 'wilayas')
+               group by 1, 2 order by 3 desc, 1, 2 limit 6"""
+        ).fetchall()
     return {
         "articles": totals[0], "articles_ar": totals[1], "articles_fr": totals[2],
         "first_published": totals[3], "last_published": totals[4],
         "raw_articles": raw_articles, "quarantined_pages": quarantined,
         "dq_runs": dq[0], "dq_runs_passed": dq[1],
+        "cluster_related_articles": related[0], "cluster_stories": related[1],
+        "top_entities": [{"type": t, "name": n, "articles": a} for t, n, a in top_entities],
         "by_source": [{"source_id": s, "language": l, "articles": n} for s, l, n in by_source],
     }
 
@@ -89,6 +101,10 @@ def print_summary(summary: dict) -> None:
           f" published {summary['first_published']} .. {summary['last_published']}")
     for row in summary["by_source"]:
         print(f"  {row['source_id']:<22} {row['language']:<3} {row['articles']:>4}")
+    print(f"  cluster-related articles: {summary['cluster_related_articles']} in"
+          f" {summary['cluster_stories']} stories (marts.fct_article_mentions)")
+    for entity in summary["top_entities"]:
+        print(f"    {entity['type']:<14} {entity['name']:<45} {entity['articles']:>3} articles")
     print(f"  quarantined pages: {summary['quarantined_pages']}; data-quality runs: {summary['dq_runs']}"
           f" ({summary['dq_runs_passed']} passed)")
 

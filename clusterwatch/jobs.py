@@ -144,6 +144,18 @@ def validate(dataset: str, batch_id: str) -> dict:
     return outcome.summary()
 
 
+def analyse_text(batch_id: str) -> dict:
+    """Text analysis (relevance, entities, stories) of the articles a batch loaded or
+    changed, stored in raw.article_analysis / raw.article_mentions for dbt. Idempotent:
+    unchanged articles are not re-analysed."""
+    from clusterwatch import db, warehouse
+    from scrapers.text.store import analyse_pending
+
+    url = warehouse.warehouse_url()
+    db.bootstrap(url)
+    return analyse_pending(url, batch_id=batch_id)
+
+
 def describe_triggering_events(triggering_asset_events) -> list[dict]:
     """The batches a transform run builds on, from the asset events' `extra` (small)."""
     batches = []

@@ -41,6 +41,13 @@ def backfill_news():
 
         return backfill(dict(params), f"backfill_news:{run_id}")
 
+    @task
+    def analyse_text(result: dict, run_id=None) -> dict:
+        from clusterwatch.jobs import analyse_text
+
+        analyse_text(f"backfill_news:{run_id}")
+        return result
+
     @task(outlets=[NEWS_ARTICLES_VALIDATED])
     def validate(result: dict, run_id=None, outlet_events=None) -> dict:
         from clusterwatch.jobs import validate
@@ -52,7 +59,7 @@ def backfill_news():
         }
         return outcome
 
-    validate(backfill())
+    validate(analyse_text(backfill()))
 
 
 backfill_news()

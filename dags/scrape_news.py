@@ -53,6 +53,13 @@ def scrape_news():
         return scrape(source_id, f"scrape_news:{run_id}", params["source_set"],
                       params["demo_site"], raise_on_failure=False)
 
+    # Runs on what the good sources loaded, even when one source failed.
+    @task(trigger_rule="all_done")
+    def analyse_text(run_id=None) -> dict:
+        from clusterwatch.jobs import analyse_text
+
+        return analyse_text(f"scrape_news:{run_id}")
+
     @task(outlets=[NEWS_ARTICLES_VALIDATED], trigger_rule="all_done")
     def validate(run_id=None, outlet_events=None) -> dict:
         from airflow.exceptions import AirflowSkipException
@@ -81,7 +88,8 @@ def scrape_news():
 
     planned = plan()
     scraped = scrape.expand(source_id=planned)
-    scraped >> [validate(), report(planned)]
+    scraped >> analyse_text() >> validate()
+    scraped >> report(planned)
 
 
 scrape_news()
