@@ -11,6 +11,7 @@ alter table monitoring.dq_results add column if not exists element_count bigint;
 alter table monitoring.dq_results add column if not exists unexpected_percent double precision;
 -- A few offending rows (key columns and short values), for alerts and data docs.
 alter table monitoring.dq_results add column if not exists unexpected_rows jsonb;
+alter table monitoring.dq_results add column if not exists recorded_at timestamptz not null default now();
 create index if not exists dq_runs_finished_idx on monitoring.dq_runs (dataset, finished_at desc);
 
 -- The current decision on a batch: `validated` (no error-level failure),

@@ -22,6 +22,11 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
     ("source_freshness", "source.clusterwatch.news_quarantine.news_pages"):
         "an empty or quiet quarantine is the healthy case; scraper health is watched "
         "through raw.scrape_runs and marts.fct_scrape_runs_daily",
+    ("source_freshness", "source.clusterwatch.monitoring.alerts"):
+        "no new alert is the healthy case: the age of the newest alert says nothing about "
+        "the platform (dq_runs and source_health carry freshness instead)",
+    ("source_freshness", "source.clusterwatch.monitoring.alert_outbox"):
+        "follows monitoring.alerts: quiet is healthy",
 }
 
 MODEL_NAME = {
