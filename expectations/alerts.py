@@ -480,8 +480,8 @@ def render_text(alert: dict) -> str:
                 lines.append(f"   observed: {_fmt(failure['observed'])}")
             if failure.get("sample_values"):
                 lines.append(f"   unexpected values: {_fmt(failure['sample_values'])}")
-            for row in failure.get("sample_rows") or []:
-                lines.append(f"   bad row: {_fmt(row)}")
+            for row in failure.get("sample_rows_text") or [_fmt(row) for row in failure.get("sample_rows") or []]:
+                lines.append(f"   bad row: {row[:500]}")
         if len(failures) > MAX_FAILURES_IN_MESSAGE:
             lines.append(f"... and {len(failures) - MAX_FAILURES_IN_MESSAGE} more (see the link)")
     for key in ("message", "hint"):
@@ -517,6 +517,9 @@ def alert_for_validation(outcome) -> Alert | None:
         "check": r.get("check"), "expected": r.get("expected"), "observed": _observed_text(r),
         "unexpected_count": r.get("unexpected_count"), "sample_values": (r.get("unexpected_sample") or [])[:5],
         "sample_rows": r.get("unexpected_rows") or [],
+        # jsonb does not keep key order: the rows as text, keys first, for the messages.
+        "sample_rows_text": [", ".join(f"{k}={_fmt(v)}" for k, v in row.items())
+                             for row in r.get("unexpected_rows") or []],
     } for r in sorted(outcome.failed, key=lambda r: (r["severity"] != "error", r["expectation_index"]))]
     signature = sorted(f"{f['severity']}:{f['expectation']}:{f['column']}:{f['check']}" for f in failures)
     what = (f"{outcome.error_failures} error-level" if outcome.error_failures else "") + \

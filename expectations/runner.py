@@ -318,7 +318,7 @@ def volume_suite(settings: dict, dataset: str):
 
 
 # -- results ------------------------------------------------------------------------------
-_GX_BOOKKEEPING = {"batch_id", "meta", "notes", "id", "result_format", "catch_exceptions", "description",
+_GX_BOOKKEEPING = {"batch_id", "column", "meta", "notes", "id", "result_format", "catch_exceptions", "description",
                    "rendered_content", "severity", "windows"}
 
 
