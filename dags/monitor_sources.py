@@ -4,7 +4,8 @@ A source is silent since its newest new article in `raw.news_articles` (or since
 monitor first watched it). Beyond its target in `expectations/freshness.yaml` (default
 24 h warning, 72 h error) an alert goes through the same path as data-quality failures,
 deduplicated to one a day per source and level. The state of each source is kept in
-`monitoring.source_health` for the monitoring marts. Schedule:
+`monitoring.source_health`; then the monitoring marts (data-quality history, alerts,
+source health) are rebuilt with dbt in one invocation. Schedule:
 `CLUSTERWATCH_MONITOR_SCHEDULE` (default hourly; `none` disables the clock).
 """
 
@@ -33,7 +34,13 @@ def monitor_sources():
 
         return check()
 
-    check_freshness()
+    @task
+    def refresh_monitoring_marts() -> dict:
+        from clusterwatch.jobs import build_monitoring_marts
+
+        return build_monitoring_marts()
+
+    check_freshness() >> refresh_monitoring_marts()
 
 
 monitor_sources()

@@ -25,6 +25,7 @@ from cosmos.constants import InvocationMode
 from _common import DEFAULT_ARGS, MARTS_VALIDATED, START_DATE, VALIDATED_ASSETS
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
+MONITORING_MODELS = ["path:models/staging/monitoring", "path:models/marts/monitoring"]
 
 
 def _any_of(assets):
@@ -65,7 +66,13 @@ def transform_warehouse():
             dbt_executable_path=str(Path(sys.executable).parent / "dbt"),
             invocation_mode=InvocationMode.SUBPROCESS,
         ),
-        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST),
+        # Tests with several parents (relationships to dim_sources) run in their own task
+        # after all parents: in a parent's test task (dbt's eager selection) they would
+        # query a model that may not be built yet and fail the first build at random.
+        # The monitoring models describe the platform's own bookkeeping, not the batch:
+        # the monitor_sources DAG rebuilds them hourly in one dbt invocation.
+        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, should_detach_multiple_parents_tests=True,
+                                   exclude=MONITORING_MODELS),
         # After every dbt command (also a failing one), read its run_results.json and alert
         # on failed, erroring or warning tests and models (expectations/alerts.py).
         operator_args={"install_deps": False, "callback": "clusterwatch.jobs.dbt_results_callback"},
