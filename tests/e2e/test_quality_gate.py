@@ -114,3 +114,24 @@ def test_error_level_failure_keeps_the_transform_off_the_batch(airflow_stack, wa
     finally:
         with db.connect(warehouse_url) as conn:
             conn.execute("delete from raw.news_articles where canonical_url = %s", (bad_url,))
+
+
+def test_monitoring_dags_run_on_the_scheduler(airflow_stack, warehouse_url):
+    """monitor_sources checks every live source and rebuilds the monitoring marts;
+    deliver_alerts empties the outbox. Both triggered by hand (their clocks are off in
+    the test stack)."""
+    client = airflow_stack.client
+    client.wait_for_dags(["monitor_sources", "deliver_alerts"])
+    with db.connect(warehouse_url) as conn:
+        transformed = conn.execute("select to_regclass('marts.dim_sources') is not null").fetchone()[0]
+    runs = {dag_id: client.trigger(dag_id) for dag_id in ("monitor_sources", "deliver_alerts")}
+    for dag_id, run_id in runs.items():
+        run = client.wait_for_run(dag_id, run_id, timeout=300)
+        assert run["state"] == "success", (dag_id, client.task_instances(dag_id, run_id))
+    with db.connect(warehouse_url) as conn:
+        assert conn.execute("select count(*) from monitoring.source_health").fetchone()[0] >= 6
+        assert conn.execute("select count(*) from monitoring.alert_outbox where status = 'pending'").fetchone() \
+            == (0,)
+        if transformed:  # the monitoring marts join marts the transform builds
+            assert conn.execute("select count(*) from marts.dim_monitored_sources").fetchone()[0] > 0
+            assert conn.execute("select count(*) from marts.fct_data_quality_daily").fetchone()[0] > 0

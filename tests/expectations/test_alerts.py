@@ -255,3 +255,47 @@ def test_dbt_results_become_one_alert(warehouse_env, alert_env, tmp_path):
     assert "[ERROR] dbt dbt.stg_news__articles.test: 2 node(s) failed" in mail.subject
     assert "not_null_stg_news__articles_article_id" in mail.body and "Got 3 results" in mail.body
     assert alerts.task_already_alerted(ti)  # the failure callback will not send a second alert
+
+
+def test_slack_gets_a_slack_compatible_message(warehouse_env, alert_env, monkeypatch):
+    webhook = alert_env["webhook"]
+    monkeypatch.setenv("CLUSTERWATCH_SLACK_WEBHOOK_URL", webhook.url("/slack/T000/B000/XXXX"))
+    monkeypatch.setenv("CLUSTERWATCH_ALERT_WEBHOOK_URLS", "")
+    with db.connect(warehouse_env) as conn:
+        bad_batch(conn, "run-slack")
+    with pytest.raises(AirflowFailException):
+        jobs.validate("news_articles", "run-slack")
+    call, = webhook.received(path="/slack/T000/B000/XXXX")
+    message = call.json
+    assert message["text"].startswith(":red_circle: [ERROR] news_articles batch run-slack")
+    assert message["blocks"][0]["type"] == "section" and "run-slack" in message["blocks"][1]["text"]["text"]
+    labels = rows(warehouse_env, "select target_label from monitoring.alert_outbox where channel = 'slack'")
+    assert "XXXX" not in labels[0][0] and labels[0][0].startswith("slack http://127.0.0.1:")
+
+
+def test_cli_lists_pending_alerts_and_delivers_them(warehouse_env, alert_env):
+    import os
+    import subprocess
+    import sys
+
+    webhook = alert_env["webhook"]
+    webhook.fail_next("/hook", 502)
+    with db.connect(warehouse_env) as conn:
+        bad_batch(conn, "run-cli-alerts")
+    with pytest.raises(AirflowFailException):
+        jobs.validate("news_articles", "run-cli-alerts")
+    env = dict(os.environ)
+
+    def cli(*args):
+        result = subprocess.run([sys.executable, "-m", "clusterwatch.cli", "alerts", *args], env=env,
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        return result.stdout, json.loads(result.stdout.strip().splitlines()[-1])
+
+    out, summary = cli("list", "--status", "pending")
+    assert summary == {"alerts": 1, "pending": 1} and "HTTP 502" in out and "run-cli-alerts" in out
+    _, report = cli("deliver")  # not due yet (1 min back-off)
+    assert report["attempted"] == 0 and report["still_pending"] == 1
+    _, report = cli("deliver", "--now")
+    assert report["delivered"] == 1 and report["still_pending"] == 0
+    assert [r.status for r in webhook.requests] == [502, 200]
