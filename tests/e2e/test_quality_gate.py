@@ -26,7 +26,7 @@ from clusterwatch.demo import SCRAPE_DAG, TRANSFORM_DAG, run_pipeline_once
 
 pytestmark = [pytest.mark.airflow, pytest.mark.postgres, pytest.mark.slow]
 
-NO_TRIGGER_WAIT_SECONDS = 15  # asset-triggered runs appear within ~5 s of the event
+NO_TRIGGER_WAIT_SECONDS = 10  # asset-triggered runs appear within ~5 s of the event
 
 
 def _demo_articles(url: str) -> int:
