@@ -207,13 +207,113 @@ def cmd_transform(args) -> int:
     return 0 if result.success else 1
 
 
+def _source_set(args):
+    """(sources directory, placeholder values, may reach loopback) of --set/--demo-site."""
+    from clusterwatch.jobs import source_set_config
+
+    return source_set_config(getattr(args, "set", "live"), getattr(args, "demo_site", None))
+
+
 def cmd_sources(args) -> int:
     from scrapers.sources import load_sources
 
-    sources = load_sources(settings.sources_dir())
+    directory, variables, allow_private = _source_set(args)
+    sources = load_sources(directory, variables)
+    if args.action == "list":
+        for source in sources:
+            kinds = ",".join(dict.fromkeys(d.type for d in source.discovery))
+            print(f"{source.id:<18} {source.kind:<9} {','.join(source.languages):<6} "
+                  f"{kinds:<22} {source.name}")
+        _print_json({"sources": [s.id for s in sources], "count": len(sources)})
+        return 0
+    return _sources_check(args, sources, allow_private)
+
+
+def _sources_check(args, sources, allow_private: bool) -> int:
+    from scrapers.health import check_source
+    from scrapers.http import HttpClient
+
+    if args.source_id:
+        sources = [s for s in sources if s.id == args.source_id]
+        if not sources:
+            raise ValueError(f"unknown source id {args.source_id!r}")
+    reports = []
+    print(f"{'source':<18} {'reachable':<10} {'items':>5} {'newest (h)':>10} "
+          f"{'parsed':>7} {'failed':>6}  notes")
     for source in sources:
-        print(f"{source.id:<18} {source.kind:<9} {','.join(source.languages):<6} {source.name}")
-    _print_json({"sources": [s.id for s in sources], "count": len(sources)})
+        with HttpClient(allow_private_addresses=allow_private) as client:
+            health = check_source(source, client, sample=args.sample)
+        reports.append(health.as_dict())
+        notes = [f"{e.type} {e.url}: {e.error}" for e in health.endpoints if e.error]
+        notes += [f"{reason}: {n}" for reason, n in health.failures_by_reason.items()]
+        if health.extractors.get("generic"):
+            notes.append(f"generic extractor used {health.extractors['generic']}x: check selectors")
+        age = "-" if health.newest_item_age_hours is None else f"{health.newest_item_age_hours:.1f}"
+        print(f"{source.id:<18} {'yes' if health.reachable else 'NO':<10} {health.items_found:>5} "
+              f"{age:>10} {health.parsed:>3}/{health.sampled:<3} {health.parse_failures:>6}  "
+              f"{'; '.join(notes)[:300]}", flush=True)
+    ok = all(r["ok"] for r in reports)
+    _print_json({"ok": ok, "checked": len(reports), "failing": [r["source_id"] for r in reports
+                                                                 if not r["ok"]],
+                 "sources": reports})
+    return 0 if ok else 1
+
+
+def cmd_extract(args) -> int:
+    """One page (a file or a URL) through the same extract step as the DAG: one JSON object."""
+    from pathlib import Path
+
+    from scrapers.extract import Article, extract, to_record
+    from scrapers.http import HttpClient
+    from scrapers.sources import load_sources
+
+    directory, variables, allow_private = _source_set(args)
+    sources = {s.id: s for s in load_sources(directory, variables)}
+    source = None
+    if args.source:
+        if args.source not in sources:
+            raise ValueError(f"unknown source id {args.source!r}; known: {', '.join(sorted(sources))}")
+        source = sources[args.source]
+    target = args.file_or_url
+    if target.startswith(("http://", "https://")):
+        if source is None:
+            source = next((s for s in sources.values() if s.allows(target)), None)
+        with HttpClient(allow_private_addresses=allow_private) as client:
+            result = client.get(target, source.allowed_domains if source else None)
+        body, url, headers = result.body, result.final_url, result.headers
+    else:
+        path = Path(target)
+        body = path.read_bytes()
+        url = args.url or path.resolve().as_uri()
+        content_type = "application/pdf" if path.suffix.lower() == ".pdf" else "text/html"
+        headers = {"content-type": content_type}
+        if source is None and args.url:
+            source = next((s for s in sources.values() if s.allows(args.url)), None)
+    outcome = extract(body, url, headers, source)
+    _print_json(to_record(outcome, source.id if source else None))
+    return 0 if isinstance(outcome, Article) else 1
+
+
+def cmd_docs(args) -> int:
+    from clusterwatch import db, warehouse
+    from clusterwatch.transform import generate_docs
+
+    url = warehouse.warehouse_url()
+    db.bootstrap(url)
+    page = generate_docs(url)
+    print(f"dbt docs: {page}")
+    if args.serve:
+        import functools
+        import http.server
+
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(page.parent))
+        with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server:
+            print(f"serving http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)", flush=True)
+            try:
+                server.serve_forever()
+            except KeyboardInterrupt:
+                pass
+    _print_json({"docs": str(page)})
     return 0
 
 
@@ -269,9 +369,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--full-refresh", action="store_true")
     p.set_defaults(func=cmd_transform)
 
-    p = sub.add_parser("sources", help="the configured sources")
-    p.add_argument("action", choices=["list"])
+    def source_set_options(p) -> None:
+        p.add_argument("--set", choices=["live", "demo"], default="live",
+                       help="live: scrapers/sources (or CLUSTERWATCH_SOURCES_DIR); demo: demo/sources")
+        p.add_argument("--demo-site", default=None, help="base URL of the recorded demo site (--set demo)")
+
+    p = sub.add_parser("sources", help="the configured sources: list | check [ID]")
+    p.add_argument("action", choices=["list", "check"])
+    p.add_argument("source_id", nargs="?", default=None, help="check one source only")
+    p.add_argument("--sample", type=int, default=3, help="newest items fetched and extracted per source")
+    source_set_options(p)
     p.set_defaults(func=cmd_sources)
+    p = sub.add_parser("extract", help="extract one page (file or URL) and print one JSON object")
+    p.add_argument("file_or_url")
+    p.add_argument("--source", default=None, help="source id whose selectors to use")
+    p.add_argument("--url", default=None, help="the page's URL when extracting a file")
+    source_set_options(p)
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("docs", help="dbt docs of the warehouse as a static site under the home")
+    p.add_argument("--serve", action="store_true", help="also serve it on 127.0.0.1")
+    p.add_argument("--port", type=int, default=8081)
+    p.set_defaults(func=cmd_docs)
+
     p = sub.add_parser("bench", help="benchmarks (ratios against a baseline measured in the same run)")
     p.add_argument("names", nargs="*", help="benchmark names (default: all)")
     p.set_defaults(func=cmd_bench)

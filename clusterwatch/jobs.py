@@ -42,17 +42,96 @@ def plan_scrape(source_set: str, only: list[str] | None = None, demo_site: str |
     return ids
 
 
-def scrape(source_id: str, scrape_run_id: str, source_set: str, demo_site: str | None = None) -> dict:
+def scrape(source_id: str, scrape_run_id: str, source_set: str, demo_site: str | None = None,
+           *, raise_on_failure: bool = True, backfill: dict | None = None) -> dict:
+    """Scrape one source. With `raise_on_failure=False` a source the run could not read
+    (ScrapeFailed: recorded as `failed` in raw.scrape_runs) returns its counts with
+    status 'failed' instead of raising, so one broken site does not fail its task; any
+    other error (database, bug) still raises."""
     from clusterwatch import db, warehouse
-    from scrapers.pipeline import scrape_source
+    from scrapers.pipeline import ScrapeFailed, scrape_source
 
     url = warehouse.warehouse_url()
     db.bootstrap(url)
     directory, variables, allow_private = source_set_config(source_set, demo_site)
-    return scrape_source(
-        source_id, scrape_run_id=scrape_run_id, database_url=url, sources_dir=directory,
-        variables=variables, allow_private_addresses=allow_private,
-    )
+    try:
+        return scrape_source(
+            source_id, scrape_run_id=scrape_run_id, database_url=url, sources_dir=directory,
+            variables=variables, allow_private_addresses=allow_private, backfill=backfill,
+        )
+    except ScrapeFailed as exc:
+        if raise_on_failure:
+            raise
+        log.error("source %s failed in run %s: %s", source_id, scrape_run_id, exc)
+        return {**exc.counts, "status": "failed", "error": str(exc)}
+
+
+class NothingToValidate(RuntimeError):
+    """No source of the batch succeeded: there is no batch to validate."""
+
+
+class SourcesFailed(RuntimeError):
+    """Some sources of a scrape run failed (their rows in raw.scrape_runs say why)."""
+
+
+def scrape_run_status(batch_id: str) -> dict[str, dict]:
+    """source_id -> {status, error, counts} of one scrape run, from raw.scrape_runs."""
+    from clusterwatch import warehouse
+    from clusterwatch.db import connect
+
+    with connect(warehouse.warehouse_url()) as conn:
+        rows = conn.execute(
+            """select source_id, status, error, pages_fetched, articles_new, articles_updated,
+                      pages_rejected, pages_not_modified
+               from raw.scrape_runs where scrape_run_id = %s order by source_id""",
+            (batch_id,),
+        ).fetchall()
+    return {r[0]: {"status": r[1], "error": r[2], "pages_fetched": r[3], "articles_new": r[4],
+                   "articles_updated": r[5], "pages_rejected": r[6], "pages_not_modified": r[7]}
+            for r in rows}
+
+
+def validate_scrape(batch_id: str) -> dict:
+    """Validate the rows the run's *successful* sources loaded; NothingToValidate when no
+    source succeeded (the DAG turns it into a skip: no asset event)."""
+    runs = scrape_run_status(batch_id)
+    succeeded = sorted(s for s, r in runs.items() if r["status"] == "succeeded")
+    if not succeeded:
+        raise NothingToValidate(f"no source of {batch_id} succeeded: {sorted(runs)}")
+    outcome = validate("news_articles", batch_id)
+    outcome["sources"] = succeeded
+    outcome["failed_sources"] = sorted(s for s, r in runs.items() if r["status"] != "succeeded")
+    return outcome
+
+
+def report_scrape(batch_id: str, planned: list[str]) -> dict:
+    """Per-source outcome of a run; raises SourcesFailed (naming each source and its
+    error) when a planned source failed or left no row, so the run shows as failed."""
+    runs = scrape_run_status(batch_id)
+    problems = {}
+    for source_id in planned:
+        row = runs.get(source_id)
+        if row is None:
+            problems[source_id] = "no run row (the task crashed before starting)"
+        elif row["status"] != "succeeded":
+            problems[source_id] = f"{row['status']}: {row['error']}"
+    report = {"batch_id": batch_id, "planned": list(planned), "sources": runs,
+              "failed": sorted(problems)}
+    log.info("scrape report %s", report)
+    if problems:
+        raise SourcesFailed(
+            f"{len(problems)} of {len(planned)} sources failed in {batch_id}: "
+            + "; ".join(f"{k}: {v}" for k, v in sorted(problems.items()))
+        )
+    return report
+
+
+def backfill(params: dict, scrape_run_id: str) -> dict:
+    """One back-fill of one source over an id or a date range (backfill_news DAG)."""
+    ranges = {key: params.get(key) for key in ("id_from", "id_to", "date_from", "date_to", "entry")}
+    return scrape(params["source"], scrape_run_id, params.get("source_set") or "live",
+                  params.get("demo_site"), backfill={k: v for k, v in ranges.items()
+                                                     if v not in (None, "")})
 
 
 def validate(dataset: str, batch_id: str) -> dict:

@@ -212,6 +212,14 @@ def build(
     return run_dbt(args, database_url, target_path=target_path)
 
 
+def generate_docs(database_url: str) -> Path:
+    """`dbt docs generate --static` into the home: one self-contained HTML file (manifest
+    and catalog inlined) that opens from disk, plus the usual index/manifest/catalog."""
+    out = settings.home() / "dbt_docs"
+    run_dbt(["docs", "generate", "--static"], database_url, target_path=out)
+    return out / "static_index.html"
+
+
 # -- manifest for Cosmos (LoadMode.DBT_MANIFEST) --------------------------------------
 def manifest_path(project_dir: Path | None = None) -> Path:
     return Path(project_dir or settings.DBT_PROJECT_DIR) / "target" / "manifest.json"

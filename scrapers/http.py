@@ -4,10 +4,16 @@
 subclass that carries the URL. What it does on every call:
 
 - sends a User-Agent naming the project and a contact URL, and always a timeout;
-- checks robots.txt of the host (RFC 9309: 4xx = no rules, 5xx/unreachable = disallow
-  everything for now), cached per host for the client's life;
+- checks robots.txt of the host (RFC 9309 matching, see `scrapers.robots`; 4xx = no
+  rules, 5xx/unreachable = disallow everything for now), cached per host for the
+  client's life;
 - waits between two requests to the same host (`min_interval`, the source's politeness
-  delay, or the robots.txt Crawl-delay when larger);
+  delay, or the robots.txt Crawl-delay when larger): each request *reserves* its start
+  time under a lock, so concurrent threads are spaced too;
+- keeps at most `concurrency` requests in flight per host (a semaphore per host; the
+  source's `politeness.concurrency`);
+- sends conditional headers when asked (`conditional_headers(etag, last_modified)`);
+  a `304 Not Modified` comes back as a FetchResult with status 304 and no body;
 - retries 429, 5xx, connection errors and timeouts with exponential backoff, honouring
   `Retry-After` but never waiting longer than `retry_after_cap_seconds`;
 - follows redirects itself (at most `max_redirects`), checking every hop against the
@@ -38,11 +44,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Self
-from urllib import robotparser
 from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from scrapers.robots import RobotsRules
 from scrapers.sources import host_in_domains
 
 log = logging.getLogger(__name__)
@@ -115,6 +121,29 @@ class FetchResult:
     headers: dict[str, str]  # lower-cased names
     body: bytes
     redirects: tuple[str, ...] = field(default=())
+    elapsed_seconds: float = 0.0
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def etag(self) -> str | None:
+        return self.headers.get("etag") or None
+
+    @property
+    def last_modified(self) -> str | None:
+        return self.headers.get("last-modified") or None
+
+
+def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
+    """Request headers of a conditional GET (RFC 9110 13.1) from stored validators."""
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    return headers
 
 
 def _env_float(name: str, default: float) -> float:
@@ -231,8 +260,10 @@ class HttpClient:
         self._sleep = sleep if sleep is not None else time.sleep
         # Redirects are followed by hand in get() (allow_redirects=False on every call).
         self.session = session if session is not None else requests.Session()
-        self._robots: dict[str, robotparser.RobotFileParser | None] = {}
-        self._last_request: dict[str, float] = {}
+        self._robots: dict[str, RobotsRules] = {}
+        self._robots_locks: dict[str, threading.Lock] = {}
+        self._next_slot: dict[str, float] = {}
+        self._host_slots: dict[str, threading.BoundedSemaphore] = {}
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -253,39 +284,61 @@ class HttpClient:
         *,
         min_interval: float = 0.0,
         headers: dict[str, str] | None = None,
+        concurrency: int = 1,
     ) -> FetchResult:
         """Fetch `url`. `allowed_domains=None` skips the domain check (address checks stay).
 
-        `min_interval` is the least time, in seconds, between two requests to one host."""
+        `min_interval` is the least time, in seconds, between the starts of two requests
+        to one host; `concurrency` the most requests in flight to one host (fixed by the
+        first request to the host through this client: one client serves one source)."""
         domains = None if allowed_domains is None else tuple(allowed_domains)
         current = url
         hops: list[str] = []
+        started = time.monotonic()
         while True:
             self._check_url(current, domains, origin=url)
             if self.respect_robots:
                 self._check_robots(current, domains, origin=url)
-            response = self._request_with_retries(current, min_interval, headers)
-            if response.status_code in REDIRECT_STATUSES and response.headers.get("location"):
-                location = urljoin(current, response.headers["location"])
-                response.close()
-                hops.append(location)
-                if len(hops) > self.max_redirects:
-                    raise TooManyRedirects(url, f"more than {self.max_redirects} redirects")
-                log.debug("redirect %s -> %s", current, location)
-                current = location
-                continue
-            status = response.status_code
-            if not (200 <= status < 300 or status == 304):
-                response.close()
-                raise HttpStatusError(url, f"HTTP {status}", status=status)
-            return FetchResult(
-                url=url,
-                final_url=current,
-                status=status,
-                headers={k.lower(): v for k, v in response.headers.items()},
-                body=self._read_capped(response, url),
-                redirects=tuple(hops),
-            )
+            with self._host_slot(current, concurrency):
+                result = self._fetch_once(url, current, min_interval, headers, hops, started)
+            if isinstance(result, FetchResult):
+                return result
+            current = result
+
+    def _host_slot(self, url: str, concurrency: int) -> threading.BoundedSemaphore:
+        host = urlsplit(url).netloc.lower()
+        with self._lock:
+            slot = self._host_slots.get(host)
+            if slot is None:
+                slot = self._host_slots[host] = threading.BoundedSemaphore(max(1, concurrency))
+        return slot
+
+    def _fetch_once(self, url, current, min_interval, headers, hops, started) -> FetchResult | str:
+        """One hop: the final FetchResult, or the next URL to follow."""
+        response = self._request_with_retries(current, min_interval, headers)
+        if response.status_code in REDIRECT_STATUSES and response.headers.get("location"):
+            location = urljoin(current, response.headers["location"])
+            response.close()
+            hops.append(location)
+            if len(hops) > self.max_redirects:
+                raise TooManyRedirects(url, f"more than {self.max_redirects} redirects")
+            log.debug("redirect %s -> %s", current, location)
+            return location
+        status = response.status_code
+        if not (200 <= status < 300 or status == 304):
+            response.close()
+            raise HttpStatusError(url, f"HTTP {status}", status=status)
+        body = self._read_capped(response, url) if status != 304 else b""
+        response.close()
+        return FetchResult(
+            url=url,
+            final_url=current,
+            status=status,
+            headers={k.lower(): v for k, v in response.headers.items()},
+            body=body,
+            redirects=tuple(hops),
+            elapsed_seconds=round(time.monotonic() - started, 4),
+        )
 
     # -- checks -----------------------------------------------------------------------
 
@@ -317,22 +370,25 @@ class HttpClient:
         parts = urlsplit(url)
         key = f"{parts.scheme}://{parts.netloc}"
         with self._lock:
-            known = key in self._robots
-        if not known:
-            rules = self._fetch_robots(key, domains)
-            with self._lock:
-                self._robots[key] = rules
-        rules = self._robots[key]
-        if rules is None:  # robots.txt unreachable or 5xx: disallow everything for now
+            lock = self._robots_locks.setdefault(key, threading.Lock())
+        with lock:  # one robots.txt request per host, even with concurrent pages
+            rules = self._robots.get(key)
+            if rules is None:
+                rules = self._robots[key] = self._fetch_robots(key, domains)
+        if rules.disallow_all:  # robots.txt unreachable or 5xx: disallow everything for now
             raise DisallowedByRobots(
                 origin, f"{key}/robots.txt could not be read; treated as disallow-all"
             )
         if not rules.can_fetch(self.user_agent, url):
             raise DisallowedByRobots(origin, "disallowed by robots.txt")
 
-    def _fetch_robots(self, key: str, domains) -> robotparser.RobotFileParser | None:
+    def robots_for(self, url: str) -> RobotsRules | None:
+        """The cached rules of `url`'s host (None before its first request)."""
+        parts = urlsplit(url)
+        return self._robots.get(f"{parts.scheme}://{parts.netloc}")
+
+    def _fetch_robots(self, key: str, domains) -> RobotsRules:
         robots_url = key + "/robots.txt"
-        rules = robotparser.RobotFileParser(robots_url)
         try:
             response = self._request_with_retries(robots_url, 0.0, None)
             hops = 0
@@ -350,20 +406,16 @@ class HttpClient:
             text = self._read_capped(response, robots_url, cap=500_000).decode("utf-8", "replace")
         except FetchError as exc:
             log.warning("robots.txt of %s unreadable (%s): disallowing for now", key, exc)
-            return None
-        if 400 <= status < 500:
-            rules.allow_all = True
-        elif status >= 300:
+            return RobotsRules.disallowing_everything()
+        if 400 <= status < 500:  # RFC 9309 2.3.1.3: "unavailable", crawl as if no rules
+            return RobotsRules.allowing_everything()
+        if status >= 300:  # 5xx (after retries) or a redirect chain too long: "unreachable"
             log.warning("robots.txt of %s answered %s: disallowing for now", key, status)
-            return None
-        else:
-            rules.parse(text.splitlines())
-        rules.modified()  # can_fetch() answers False until the parser is marked as read
-        return rules
+            return RobotsRules.disallowing_everything()
+        return RobotsRules(text)
 
     def crawl_delay(self, url: str) -> float:
-        parts = urlsplit(url)
-        rules = self._robots.get(f"{parts.scheme}://{parts.netloc}")
+        rules = self.robots_for(url)
         if rules is None:
             return 0.0
         delay = rules.crawl_delay(self.user_agent)
@@ -372,16 +424,16 @@ class HttpClient:
     # -- transport --------------------------------------------------------------------
 
     def _pace(self, url: str, min_interval: float) -> None:
+        """Reserve this request's start time on its host, then wait for it."""
         interval = max(min_interval, self.crawl_delay(url) if self.respect_robots else 0.0)
-        host = urlsplit(url).netloc
+        host = urlsplit(url).netloc.lower()
         with self._lock:
-            last = self._last_request.get(host)
-        if last is not None and interval > 0:
-            wait = last + interval - time.monotonic()
-            if wait > 0:
-                self._sleep(wait)
-        with self._lock:
-            self._last_request[host] = time.monotonic()
+            now = time.monotonic()
+            start = max(now, self._next_slot.get(host, now))
+            self._next_slot[host] = start + interval
+        wait = start - now
+        if wait > 0:
+            self._sleep(wait)
 
     def _retry_delay(self, attempt: int, response: requests.Response | None) -> float:
         delay = self.backoff_seconds * (2**attempt)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -22,6 +23,9 @@ from urllib.parse import urljoin, urlsplit
 import yaml
 
 PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+# Placeholders filled at run time by discovery, never from `variables`.
+RUNTIME_FIELDS = frozenset({"id", "year", "page"})
+DISCOVERY_TYPES = ("rss", "sitemap", "listing", "id_range", "joradp_index")
 
 _URL = {"type": "string", "pattern": r"^https?://[^\s/?#]+[^\s]*$"}
 _URL_OR_PATH = {"type": "string", "minLength": 1, "pattern": r"^[^\s]+$"}
@@ -68,14 +72,39 @@ SOURCE_SCHEMA: dict[str, Any] = {
                 "additionalProperties": False,
                 "required": ["type", "url"],
                 "properties": {
-                    "type": {"enum": ["rss", "listing", "sitemap"]},
+                    # rss (RSS 0.9x/1.0/2.0 and Atom), sitemap (index, urlset, news
+                    # sitemap), listing (HTML pages + pagination), id_range (back-fill:
+                    # `url` holds {id}), joradp_index (yearly issue index: `url` holds
+                    # {year}, links lead to issue PDFs).
+                    "type": {"enum": list(DISCOVERY_TYPES)},
                     "url": _URL_OR_PATH,
                     "link_selector": _SELECTOR,
                     "next_selector": _SELECTOR,
+                    # listing: further pages by number when there is no "next" link,
+                    # e.g. "/economie/page/{page}/" (pages 2..max_pages).
+                    "page_url": _URL_OR_PATH,
                     "max_pages": {"type": "integer", "minimum": 1, "maximum": 100},
+                    # id_range: the ids a back-fill may cover when none are given.
+                    "id_from": {"type": "integer", "minimum": 0},
+                    "id_to": {"type": "integer", "minimum": 0},
+                    "max_ids": {"type": "integer", "minimum": 1, "maximum": 100000},
+                    # joradp_index: language of the issues this index lists.
+                    "language": {"enum": ["ar", "fr"]},
+                    # sitemap: child sitemaps followed at most.
+                    "max_sitemaps": {"type": "integer", "minimum": 1, "maximum": 500},
+                    # Only for back-fills (id_range always is): a scheduled run skips it.
+                    "backfill_only": {"type": "boolean"},
+                    "note": {"type": "string"},
                 },
             },
         },
+        # Paragraphs dropped from bodies when they match one of these regular
+        # expressions (app promotions, "follow us", newsletter boxes), on top of the
+        # built-in list of scrapers.extract.BOILERPLATE.
+        "boilerplate": {"type": "array", "items": {"type": "string", "minLength": 2}},
+        # The first day the source published: earlier dates are implausible.
+        "since": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+        "min_body_chars": {"type": "integer", "minimum": 1, "maximum": 100000},
         "selectors": {
             "type": "object",
             "additionalProperties": False,
@@ -118,11 +147,18 @@ class SourceConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Discovery:
-    type: str  # 'rss' | 'listing' | 'sitemap'
-    url: str  # absolute, resolved against the source's base_url
+    type: str  # one of DISCOVERY_TYPES
+    url: str  # absolute, resolved against the source's base_url (may hold {id}/{year})
     link_selector: str | None = None
     next_selector: str | None = None
     max_pages: int = 1
+    page_url: str | None = None
+    id_from: int | None = None
+    id_to: int | None = None
+    max_ids: int = 5000
+    language: str | None = None
+    max_sitemaps: int = 20
+    backfill_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -154,6 +190,9 @@ class Source:
     selectors: Selectors = field(default_factory=Selectors)
     politeness: Politeness = field(default_factory=Politeness)
     canonical_domains: tuple[str, ...] = ()
+    boilerplate: tuple[str, ...] = ()
+    since: date | None = None
+    min_body_chars: int | None = None
     path: Path | None = None
 
     def resolve(self, url: str) -> str:
@@ -163,6 +202,15 @@ class Source:
     def allows(self, url: str) -> bool:
         """True when `url`'s host is one of allowed_domains (or a subdomain of one)."""
         return host_in_domains(urlsplit(url).hostname, self.allowed_domains)
+
+    def extraction_fingerprint(self) -> str:
+        """A short hash of what shapes extraction (selectors, boilerplate, limits): a
+        page seen before is re-extracted when this changes, even if its bytes did not."""
+        import hashlib
+
+        parts = repr((self.selectors, self.boilerplate, self.since, self.min_body_chars,
+                      self.kind, self.languages, self.canonical_domains))
+        return hashlib.sha256(parts.encode()).hexdigest()[:12]
 
     def allows_canonical(self, url: str) -> bool:
         domains = self.canonical_domains or self.allowed_domains
@@ -216,6 +264,8 @@ def _substitute(value: Any, variables: dict[str, str], path: Path, where: str) -
 
         def fill(match: re.Match) -> str:
             name = match.group(1)
+            if name in RUNTIME_FIELDS and name not in variables:
+                return match.group(0)
             if name not in variables:
                 raise SourceConfigError(
                     path,
@@ -270,11 +320,15 @@ def _validate_schema(data: dict, path: Path) -> None:
 
 
 def _check_selector(selector: str, path: Path, where: str) -> None:
+    """Selectors run through soupsieve (discovery) and cssselect -> XPath (extraction):
+    both must accept them."""
     import soupsieve
+    from cssselect import HTMLTranslator, SelectorError
 
     try:
         soupsieve.compile(selector)
-    except soupsieve.SelectorSyntaxError as exc:
+        HTMLTranslator().css_to_xpath(selector)
+    except (soupsieve.SelectorSyntaxError, SelectorError) as exc:
         raise SourceConfigError(path, where, f"invalid CSS selector {selector!r}: {exc}") from None
 
 
@@ -301,17 +355,42 @@ def _build(data: dict, path: Path) -> Source:
             raise SourceConfigError(
                 path, f"{where}.url", f"host of {url!r} is not in allowed_domains"
             )
-        if item["type"] == "listing":
-            if "link_selector" not in item:
+        only_for = {
+            "link_selector": ("listing",),
+            "next_selector": ("listing",),
+            "page_url": ("listing",),
+            "max_pages": ("listing",),
+            "id_from": ("id_range",),
+            "id_to": ("id_range",),
+            "max_ids": ("id_range",),
+            "language": ("joradp_index",),
+            "max_sitemaps": ("sitemap",),
+        }
+        for key, types in only_for.items():
+            if key in item and item["type"] not in types:
                 raise SourceConfigError(
-                    path, f"{where}.link_selector", "a listing needs a link_selector"
+                    path, f"{where}.{key}", f"{key} only applies to type '{types[0]}'"
                 )
-        else:
-            for key in ("link_selector", "next_selector", "max_pages"):
-                if key in item:
-                    raise SourceConfigError(
-                        path, f"{where}.{key}", f"{key} only applies to type 'listing'"
-                    )
+        if item["type"] == "listing" and "link_selector" not in item:
+            raise SourceConfigError(
+                path, f"{where}.link_selector", "a listing needs a link_selector"
+            )
+        needs = {"id_range": "{id}", "joradp_index": "{year}"}.get(item["type"])
+        if needs and needs not in item["url"]:
+            raise SourceConfigError(
+                path, f"{where}.url", f"a {item['type']} url must hold the placeholder {needs}"
+            )
+        if item["type"] not in ("id_range", "joradp_index") and PLACEHOLDER.search(url):
+            raise SourceConfigError(
+                path, f"{where}.url", f"placeholders only apply to id_range / joradp_index: {url!r}"
+            )
+        if "page_url" in item and "{page}" not in item["page_url"]:
+            raise SourceConfigError(
+                path, f"{where}.page_url", "page_url must hold the placeholder {page}"
+            )
+        if item.get("id_from") is not None and item.get("id_to") is not None:
+            if item["id_from"] > item["id_to"]:
+                raise SourceConfigError(path, f"{where}.id_to", "id_to is below id_from")
         for key in ("link_selector", "next_selector"):
             if key in item:
                 _check_selector(item[key], path, f"{where}.{key}")
@@ -323,6 +402,13 @@ def _build(data: dict, path: Path) -> Source:
                 link_selector=item.get("link_selector"),
                 next_selector=item.get("next_selector"),
                 max_pages=int(item.get("max_pages", default_pages)),
+                page_url=urljoin(base_dir, item["page_url"]) if "page_url" in item else None,
+                id_from=item.get("id_from"),
+                id_to=item.get("id_to"),
+                max_ids=int(item.get("max_ids", 5000)),
+                language=item.get("language"),
+                max_sitemaps=int(item.get("max_sitemaps", 20)),
+                backfill_only=bool(item.get("backfill_only", item["type"] == "id_range")),
             )
         )
 
@@ -341,6 +427,19 @@ def _build(data: dict, path: Path) -> Source:
         delay_seconds=float(data["politeness"]["delay_seconds"]),
         concurrency=int(data["politeness"]["concurrency"]),
     )
+    since = None
+    if "since" in data:
+        try:
+            since = date.fromisoformat(data["since"])
+        except ValueError as exc:
+            raise SourceConfigError(path, "since", f"not a date: {exc}") from None
+    for index, pattern in enumerate(data.get("boilerplate", ())):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise SourceConfigError(
+                path, f"boilerplate[{index}]", f"invalid regular expression: {exc}"
+            ) from None
     return Source(
         id=data["id"],
         name=data["name"],
@@ -352,5 +451,8 @@ def _build(data: dict, path: Path) -> Source:
         selectors=selectors,
         politeness=politeness,
         canonical_domains=tuple(d.lower().rstrip(".") for d in data.get("canonical_domains", ())),
+        boilerplate=tuple(data.get("boilerplate", ())),
+        since=since,
+        min_body_chars=data.get("min_body_chars"),
         path=path,
     )

@@ -234,9 +234,9 @@ def test_fct_scrape_runs_daily_values(built):
 
 def test_dim_sources_lists_real_and_demo_sources(built):
     rows = {row[0]: row for row in built["second"]["dim_sources"]}
-    assert len(rows) == 15
+    assert len(rows) == 18
     assert {source for source, row in rows.items() if row[5]} == {
-        "demo_aps_ar", "demo_elwatan_fr", "demo_industrie"}
+        "demo_aps_ar", "demo_elwatan_fr", "demo_industrie", "demo_djazairess"}
     assert rows["joradp"][3] == "official" and rows["demo_industrie"][3] == "official"
     assert rows["demo_aps_ar"][3] == "news" and rows["elkhabar"][4] == "ar"
 

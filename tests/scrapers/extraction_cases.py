@@ -14,7 +14,7 @@ from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
-from scrapers.extract import Article, extract_article
+from scrapers.extract import Article, extract
 from scrapers.sources import load_source
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -30,14 +30,14 @@ def run_case(page: Path) -> dict:
     request = json.loads(page.with_name(page.stem + ".request.json").read_text(encoding="utf-8"))
     source = load_source(SOURCES / f"{page.parent.name}.yaml")
     now = datetime.fromisoformat(request["now"]) if request.get("now") else None
-    result = extract_article(
+    result = extract(
         page.read_bytes(), request["url"], request.get("headers", {}), source, now=now
     )
     record = asdict(result)
     if isinstance(result, Article):
-        record = {"kind": "article", **record}
+        record = {"outcome": "article", **record}
         if result.published_at is not None:
             record["published_at"] = result.published_at.isoformat()
     else:
-        record = {"kind": "rejection", **record}
+        record = {"outcome": "rejection", **record}
     return record

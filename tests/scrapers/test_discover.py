@@ -198,7 +198,9 @@ politeness: {delay_seconds: 0, concurrency: 1}
         client = HttpClient(
             respect_robots=False, max_retries=0, resolver=lambda host: ["93.184.215.14"]
         )
-        urls, errors = discover(source, client)
+        found, errors, endpoints = discover(source, client)
+    urls = [item.url for item in found]
+    assert endpoints == 3
     # page 3 of the listing is never asked for (max_pages: 2); off-domain links are dropped
     assert urls == [f"{site}/a/", f"{site}/l1/", f"{site}/l2/"]
     assert len(errors) == 1 and "rss" in errors[0] and "500" in errors[0]

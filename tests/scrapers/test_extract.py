@@ -54,7 +54,7 @@ def test_there_are_cases_for_every_required_quirk():
 def test_recorded_page_extracts_to_expected_record(page):
     expected = json.loads(page.with_name(page.stem + ".expected.json").read_text(encoding="utf-8"))
     actual = run_case(page)
-    if expected["kind"] == "rejection":
+    if expected["outcome"] == "rejection":
         # The detail is prose for people; the reason is the contract.
         assert actual["detail"]
         actual.pop("detail"), expected.pop("detail")
@@ -64,7 +64,7 @@ def test_recorded_page_extracts_to_expected_record(page):
 ARTICLE_CASES = [
     page
     for page in CASES
-    if '"kind": "article"' in page.with_name(page.stem + ".expected.json").read_text()
+    if "\"outcome\": \"article\"" in page.with_name(page.stem + ".expected.json").read_text()
 ]
 
 

@@ -125,7 +125,7 @@ def test_demo_site_end_to_end_and_idempotent(fresh_warehouse_url, demo_url):
     )
     stored = query(
         url,
-        """select article_id = md5(canonical_url), source_id, language, title, lead,
+        """select article_id = md5(source_id || '|' || canonical_url), source_id, language, title, lead,
                   body_text, published_at, published_at_source, content_hash, extractor,
                   _batch_id
            from raw.news_articles where canonical_url = %s""",
@@ -272,3 +272,22 @@ def test_a_source_that_cannot_be_read_fails(fresh_warehouse_url, demo_url, tmp_p
         fresh_warehouse_url, "select error from raw.scrape_runs where scrape_run_id = 'run-2'"
     )
     assert "non-public address" in error
+
+
+def test_demo_backfill_by_id_loads_the_founding_article(fresh_warehouse_url, demo_url):
+    """demo_djazairess has only an id range (back-fill only): a scheduled run finds
+    nothing and succeeds; a back-fill over 354808 loads the founding article."""
+    scheduled = scrape("demo_djazairess", "run-1", fresh_warehouse_url, demo_url)
+    assert counts(scheduled) == (0, 0, 0, 0, 0, 0) and scheduled["status"] == "succeeded"
+    result = scrape("demo_djazairess", "backfill-1", fresh_warehouse_url, demo_url,
+                    backfill={"id_from": 354808, "id_to": 354808})
+    assert counts(result) == (1, 1, 1, 0, 0, 0)
+    ((language, title, mode),) = query(
+        fresh_warehouse_url,
+        """select a.language, a.title, r.run_mode from raw.news_articles a
+           join raw.scrape_runs r on r.scrape_run_id = a._batch_id""",
+    )
+    assert language == "ar" and title.startswith("لأول مرة في الجزائر") and mode == "backfill"
+    with pytest.raises(ValueError, match="no sitemap or joradp_index discovery"):
+        scrape("demo_djazairess", "backfill-2", fresh_warehouse_url, demo_url,
+               backfill={"date_from": "2017-01-01", "date_to": "2017-12-31"})

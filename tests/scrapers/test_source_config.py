@@ -14,7 +14,10 @@ REPO = Path(__file__).resolve().parents[2]
 REAL = REPO / "scrapers" / "sources"
 DEMO = REPO / "demo" / "sources"
 DEMO_VARS = {"demo_site": "http://127.0.0.1:8765"}
-REQUIRED_REAL = {"aps_ar", "aps_fr", "elwatan", "elkhabar", "el_moudjahid", "industrie_gov"}
+REQUIRED_REAL = {
+    "aps_ar", "aps_fr", "elwatan", "elkhabar", "el_moudjahid", "industrie_gov", "echorouk",
+    "ennahar", "tsa", "joradp", "aapi", "djazairess", "algerie_eco", "lexpression",
+}
 
 
 def test_schema_is_valid_json_schema():
@@ -45,6 +48,7 @@ DEMO_REPLAYS = {
     "demo_aps_ar": "aps_ar",
     "demo_elwatan_fr": "elwatan",
     "demo_industrie": "industrie_gov",
+    "demo_djazairess": "djazairess",
 }
 
 
@@ -157,3 +161,62 @@ def test_load_sources_stops_at_the_first_bad_file(tmp_path):
     _write(tmp_path, broken, "zz_broken")
     with pytest.raises(SourceConfigError, match=r"zz_broken\.yaml"):
         load_sources(tmp_path)
+
+
+def test_every_source_file_has_a_row_in_the_dbt_seed():
+    """An article from a source missing in dim_sources fails the relationships tests."""
+    import csv
+
+    seed = REPO / "dbt_project" / "seeds" / "sources.csv"
+    with seed.open(encoding="utf-8") as handle:
+        rows = {row["source_id"]: row for row in csv.DictReader(handle)}
+    for path in sorted(REAL.glob("*.yaml")):
+        source = load_source(path)
+        assert source.id in rows, source.id
+        assert rows[source.id]["is_demo"] == "false"
+        assert set(rows[source.id]["languages"].split("|")) == set(source.languages), source.id
+    for path in sorted(DEMO.glob("*.yaml")):
+        assert rows[path.stem]["is_demo"] == "true", path.stem
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda d: d["discovery"].append({"type": "id_range", "url": "/a/"}), "discovery[1].url"),
+        (lambda d: d["discovery"].append({"type": "joradp_index", "url": "/JRN/ZF.htm"}),
+         "discovery[1].url"),
+        (lambda d: d["discovery"].append({"type": "rss", "url": "/x", "id_from": 1}),
+         "discovery[1].id_from"),
+        (lambda d: d["discovery"].append(
+            {"type": "id_range", "url": "/a/{id}", "id_from": 9, "id_to": 1}), "discovery[1].id_to"),
+        (lambda d: d["discovery"].append({"type": "rss", "url": "/feed/{id}"}), "discovery[1].url"),
+        (lambda d: d["discovery"].append(
+            {"type": "listing", "url": "/l", "link_selector": "a", "page_url": "/l/2"}),
+         "discovery[1].page_url"),
+        (lambda d: d.update(boilerplate=["(unclosed"]), "boilerplate[0]"),
+        (lambda d: d.update(since="2001-13-01"), "since"),
+        (lambda d: d.update(since="yesterday"), "since"),
+        (lambda d: d["politeness"].update(concurrency=20), "politeness.concurrency"),
+    ],
+)
+def test_new_discovery_fields_are_checked_with_file_and_field(tmp_path, change, field):
+    data = _valid()
+    change(data)
+    path = _write(tmp_path, data)
+    with pytest.raises(SourceConfigError) as raised:
+        load_source(path)
+    assert raised.value.field == field and str(path) in str(raised.value)
+
+
+def test_id_range_and_joradp_entries_load(tmp_path):
+    data = _valid()
+    data["discovery"] += [
+        {"type": "id_range", "url": "/press/article/{id}/", "id_from": 1, "id_to": 5},
+        {"type": "joradp_index", "url": "/JRN/ZF{year}.htm", "language": "fr"},
+        {"type": "listing", "url": "/eco/", "link_selector": "h2 a", "page_url": "/eco/page/{page}/"},
+    ]
+    source = load_source(_write(tmp_path, data))
+    id_range, joradp, listing = source.discovery[1:]
+    assert id_range.url == "https://www.example.dz/press/article/{id}/" and id_range.backfill_only
+    assert joradp.url == "https://www.example.dz/JRN/ZF{year}.htm" and not joradp.backfill_only
+    assert listing.page_url == "https://www.example.dz/eco/page/{page}/"

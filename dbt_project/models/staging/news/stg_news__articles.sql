@@ -10,6 +10,7 @@ renamed as (
     select
         article_id,
         source_id,
+        kind as source_kind,
         canonical_url,
         url as fetched_url,
         case
@@ -25,16 +26,19 @@ renamed as (
         published_at,
         {{ local_date('published_at') }} as published_date,
         published_at_source as published_at_method,
+        nullif(trim(document_number), '') as document_number,
         content_hash,
         extractor,
+        version as version_number,
         _first_seen_at as first_seen_at,
         _scraped_at as scraped_at,
         _batch_id as batch_id
     from source
 ),
 
--- raw.news_articles is keyed by canonical URL, so one URL never appears
--- twice. A site can still serve the same page under two canonical URLs (with
+-- raw.news_articles is keyed by (source, canonical URL), so one URL never
+-- appears twice within a source; it holds the current version of each article
+-- (earlier versions are in raw.news_article_versions). A site can still serve the same page under two canonical URLs (with
 -- and without a slug, a mobile path): same source, same content hash. Keep the
 -- URL seen first, so that article_id stays stable when a later variant shows
 -- up.

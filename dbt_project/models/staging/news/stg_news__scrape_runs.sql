@@ -20,6 +20,12 @@ renamed as (
         articles_updated,
         articles_unchanged,
         pages_rejected,
+        pages_not_modified,
+        pages_parsed,
+        rejected_by_reason as rejected_by_reason_counts,
+        duration_seconds,
+        run_mode,
+        run_range,
         error as error_message
     from source
 )
