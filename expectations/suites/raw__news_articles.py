@@ -6,7 +6,7 @@ rerun that finds nothing new is not a volume drop.
 
 | check | severity |
 |---|---|
-| keys not null (article_id, source_id, canonical_url, title, body_text); canonical_url unique | error |
+| keys not null (article_id, source_id, canonical_url, title, body_text); (source_id, canonical_url) and article_id unique | error |
 | canonical and fetched URLs are http(s) URLs with a host | error |
 | published_at not in the future (2 h of clock skew tolerated) | error |
 | published_at not before 1990 (older means a misread date) | warning |
@@ -28,7 +28,7 @@ DATASET = "news_articles"
 RELATION = "raw.news_articles"
 BATCH_COLUMN = "_batch_id"
 LOADED_AT_COLUMN = "_scraped_at"
-KEY_COLUMNS = ["canonical_url"]
+KEY_COLUMNS = ["source_id", "canonical_url"]
 COLUMNS = [
     "article_id", "source_id", "canonical_url", "url", "language", "title", "body_text",
     "published_at", "content_hash",
@@ -64,7 +64,10 @@ def build_suite(now: datetime | None = None):
     suite = gx.ExpectationSuite(name=SUITE_NAME)
     for column in ("article_id", "source_id", "canonical_url", "title", "body_text"):
         suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(column=column, meta=error))
-    suite.add_expectation(gxe.ExpectColumnValuesToBeUnique(column="canonical_url", meta=error))
+    # The natural key is (source_id, canonical_url): two sources may carry one URL.
+    suite.add_expectation(gxe.ExpectCompoundColumnsToBeUnique(column_list=["source_id", "canonical_url"],
+                                                              meta={**error, "check": "natural_key_unique"}))
+    suite.add_expectation(gxe.ExpectColumnValuesToBeUnique(column="article_id", meta=error))
     for expectation in checks.urls("canonical_url") + checks.urls("url"):
         suite.add_expectation(expectation)
     # A small clock skew is tolerated; a date hours ahead is a parsing error.

@@ -55,7 +55,8 @@ def test_error_level_failure_keeps_the_transform_off_the_batch(airflow_stack, wa
         conn.execute(
             """insert into raw.news_articles (article_id, source_id, canonical_url, url, language, title,
                    body_text, published_at, content_hash, extractor, _batch_id, _scraped_at)
-               values (md5(%s), 'demo_aps_ar', %s, %s, 'ar', 'تجمع صناعي', %s, %s, md5(%s), 'selectors', %s, now())""",
+               values (md5('demo_aps_ar|' || %s), 'demo_aps_ar', %s, %s, 'ar', 'تجمع صناعي', %s, %s, md5(%s),
+                       'selectors', %s, now())""",
             (bad_url, bad_url, bad_url, "نص المقال " * 40, datetime.now(timezone.utc) + timedelta(days=30), bad_url,
              batch_id))
     try:
@@ -87,7 +88,7 @@ def test_error_level_failure_keeps_the_transform_off_the_batch(airflow_stack, wa
         for expected in ("Dataset:      news_articles", f"Batch:        {batch_id}", "quarantined",
                          "expect_column_values_to_match_regex(canonical_url)",
                          "expect_column_values_to_be_between(published_at)", "expected: {\"regex\"",
-                         "1 of 1 rows unexpected", f"bad row: canonical_url={bad_url}", "Link:         file://"):
+                         "1 of 1 rows unexpected", f"bad row: source_id=demo_aps_ar, canonical_url={bad_url}", "Link:         file://"):
             assert expected in body, expected
         payload = calls[0].json
         assert payload["severity"] == "error" and payload["batch_id"] == batch_id

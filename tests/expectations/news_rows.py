@@ -20,8 +20,8 @@ def insert_article(conn, batch_id, url, *, title="عنوان", body=BODY_AR, lan
     conn.execute(
         """insert into raw.news_articles (article_id, source_id, canonical_url, url, language, title,
                body_text, published_at, content_hash, extractor, _batch_id, _scraped_at, _first_seen_at)
-           values (md5(%s), %s, %s, %s, %s, %s, %s, %s, %s, 'selectors', %s, %s, %s)""",
-        (url, source_id, url, url, language, title, body, published,
+           values (md5(%s || '|' || %s), %s, %s, %s, %s, %s, %s, %s, %s, 'selectors', %s, %s, %s)""",
+        (source_id, url, source_id, url, url, language, title, body, published,
          content_hash or hashlib.sha256((url + body).encode()).hexdigest(), batch_id,
          scraped_at or datetime.now(timezone.utc), scraped_at or datetime.now(timezone.utc)),
     )

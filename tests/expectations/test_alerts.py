@@ -55,7 +55,7 @@ def test_known_bad_batch_sends_one_email_and_one_webhook_with_the_content(wareho
                      "expect_column_values_to_be_between(published_at)",
                      "expected: {\"regex\": \"^https?://",                # expected
                      "1 of 3 rows unexpected",                             # observed
-                     "bad row: canonical_url=ftp://mirror.example.dz/run-bad-1, url=ftp://",  # sample row
+                     "bad row: source_id=demo_aps_ar, canonical_url=ftp://mirror.example.dz/run-bad-1, url=ftp://",
                      "Link:         file://"):
         assert expected in body, expected
     link = body.split("Link:         ", 1)[1].splitlines()[0]
