@@ -122,15 +122,76 @@ def cmd_up(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from clusterwatch import warehouse
-    from expectations.runner import validate_batch
+    from clusterwatch import db, warehouse
+    from expectations.runner import latest_batch, validate_batch
 
-    outcome = validate_batch(args.dataset, args.batch, warehouse.warehouse_url())
+    url = warehouse.warehouse_url()
+    db.bootstrap(url)
+    batch = args.batch or latest_batch(args.dataset, url)
+    if not args.batch:
+        print(f"latest batch of {args.dataset}: {batch}")
+    outcome = validate_batch(args.dataset, batch, url)
     for failure in outcome.failed:
+        observed = failure["unexpected_count"] if failure["unexpected_count"] is not None else failure["observed_value"]
         print(f"{failure['severity'].upper():7} {failure['expectation_type']}({failure['column_name']}): "
-              f"{failure['unexpected_count']} unexpected, e.g. {failure['unexpected_sample']}")
-    _print_json(outcome.summary())
+              f"{observed} unexpected/observed, expected {failure['expected']}, e.g. {failure['unexpected_sample']}")
+    print(f"{outcome.status}: {outcome.rows_checked} rows, {outcome.error_failures} error / "
+          f"{outcome.warning_failures} warning failure(s); data docs: {outcome.data_docs_url}")
+    summary = outcome.summary()
+    if args.alert:
+        from clusterwatch.jobs import alert_validation
+
+        summary["alert"] = alert_validation(outcome, url)
+    _print_json(summary)
     return 0 if outcome.success else 1
+
+
+def cmd_alerts(args) -> int:
+    from clusterwatch import db, warehouse
+    from expectations import alerts
+
+    url = warehouse.warehouse_url()
+    db.bootstrap(url)
+    if args.action == "deliver":
+        report = alerts.deliver_pending(url, include_not_due=args.now)
+        for error in report.errors:
+            print(f"failed: {error}")
+        _print_json(report.as_dict())
+        return 0
+    rows = alerts.list_alerts(url, limit=args.limit, status=args.status)
+    for row in rows:
+        states = ", ".join(f"{d['target']}: {d['status']}" + (f" ({d['attempts']} attempts, {d['last_error']})"
+                                                              if d["status"] != "delivered" else "")
+                           for d in row["deliveries"]) or "no channel"
+        print(f"{row['first_seen_at']:%Y-%m-%d %H:%M} {row['severity'].upper():7} x{row['occurrences']:<3} "
+              f"{row['title']}\n    {states}")
+    _print_json({"alerts": len(rows), "pending": sum(any(d["status"] == "pending" for d in r["deliveries"])
+                                                     for r in rows)})
+    return 0
+
+
+def cmd_quarantine(args) -> int:
+    from clusterwatch import db, warehouse
+    from clusterwatch.db import connect
+    from expectations.runner import release_batch
+
+    url = warehouse.warehouse_url()
+    db.bootstrap(url)
+    if args.action == "release":
+        if not (args.dataset and args.batch and args.note):
+            print("release needs DATASET, --batch and --note", file=sys.stderr)
+            return 2
+        _print_json(release_batch(args.dataset, args.batch, args.note, url))
+        return 0
+    with connect(url) as conn:
+        rows = conn.execute(
+            """select dataset, batch_id, error_failures, rows_checked, decided_at from monitoring.batch_quality
+               where status = 'quarantined' and (%s::text is null or dataset = %s) order by decided_at desc""",
+            (args.dataset, args.dataset)).fetchall()
+    for dataset, batch, errors, rows_checked, decided in rows:
+        print(f"{decided:%Y-%m-%d %H:%M} {dataset:<28} {batch}  ({errors} error failure(s), {rows_checked} rows)")
+    _print_json({"quarantined": [{"dataset": r[0], "batch_id": r[1]} for r in rows]})
+    return 0
 
 
 def cmd_transform(args) -> int:
@@ -290,10 +351,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=None)
     p.set_defaults(func=cmd_up)
 
-    p = sub.add_parser("validate", help="run a dataset's expectations on one batch")
+    p = sub.add_parser("validate", help="run a dataset's expectations on one batch (exit 1 on an error-level failure)")
     p.add_argument("dataset")
-    p.add_argument("--batch", required=True, help="batch id (for news: the scrape run id)")
+    p.add_argument("--batch", default=None, help="batch id (for news: the scrape run id); default: the latest batch")
+    p.add_argument("--alert", action="store_true", help="also raise (and send) the alert of any failure")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("alerts", help="alerts: list recent ones, or deliver what is pending in the outbox")
+    p.add_argument("action", choices=["list", "deliver"])
+    p.add_argument("--limit", type=int, default=30)
+    p.add_argument("--status", choices=["pending", "delivered", "undeliverable"], default=None,
+                   help="list: only alerts with a delivery in this state")
+    p.add_argument("--now", action="store_true", help="deliver: also retry rows whose next attempt is not due yet")
+    p.set_defaults(func=cmd_alerts)
+
+    p = sub.add_parser("quarantine", help="quarantined batches: list, or release one (an operator's decision)")
+    p.add_argument("action", choices=["list", "release"])
+    p.add_argument("dataset", nargs="?", default=None)
+    p.add_argument("--batch", default=None)
+    p.add_argument("--note", default=None, help="release: why the batch is accepted (recorded)")
+    p.set_defaults(func=cmd_quarantine)
 
     p = sub.add_parser("transform", help="dbt build into staging and marts")
     p.add_argument("--select", default=None)

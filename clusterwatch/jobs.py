@@ -135,12 +135,20 @@ def backfill(params: dict, scrape_run_id: str) -> dict:
 
 
 def validate(dataset: str, batch_id: str) -> dict:
-    """Run the dataset's suite on one batch; raise when an error-level expectation fails."""
-    from clusterwatch import warehouse
-    from expectations.runner import require_success, validate_batch
+    """Run the dataset's suite on one batch, alert on any failure (errors and warnings,
+    through the alert outbox), and fail without retry when an error-level expectation
+    failed: the batch is quarantined and its asset event is not emitted."""
+    from clusterwatch import db, warehouse
+    from expectations.runner import DataQualityError, require_success, validate_batch
 
-    outcome = validate_batch(dataset, batch_id, warehouse.warehouse_url())
-    require_success(outcome)
+    url = warehouse.warehouse_url()
+    db.bootstrap(url)
+    outcome = validate_batch(dataset, batch_id, url)
+    alert_validation(outcome, url)
+    try:
+        require_success(outcome)
+    except DataQualityError as exc:
+        fail_without_retry(exc)
     return outcome.summary()
 
 
@@ -154,6 +162,157 @@ def analyse_text(batch_id: str) -> dict:
     url = warehouse.warehouse_url()
     db.bootstrap(url)
     return analyse_pending(url, batch_id=batch_id)
+
+
+def alert_validation(outcome, url: str) -> dict | None:
+    """Raise (and try to deliver at once) the alert of a validation with failures."""
+    from expectations import alerts
+
+    alert = alerts.alert_for_validation(outcome)
+    if alert is None:
+        return None
+    record = alerts.raise_alert(alert, url)
+    report = alerts.deliver_pending(url, alert_ids=[record.alert_id])
+    return {"alert_id": record.alert_id, "occurrences": record.occurrences, **report.as_dict()}
+
+
+def fail_without_retry(exc: Exception):
+    """Re-raise a data-quality failure as Airflow's AirflowFailException: retrying the
+    same batch against the same suite cannot succeed. Marked as already alerted, so the
+    task-failure callback does not send a second alert."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    failure = AirflowFailException(str(exc))
+    failure.clusterwatch_alerted = True
+    raise failure from exc
+
+
+def mart_datasets() -> list[str]:
+    """Datasets whose suite checks a table of the `marts` schema."""
+    from expectations.runner import suite_module, suites
+
+    return sorted(d for d in suites() if suite_module(d).RELATION.startswith("marts."))
+
+
+def validate_marts(run_id: str) -> dict:
+    """After dbt: validate every mart suite on the rebuilt tables (batch id = the transform
+    run), alert on failures, and fail (no retry) when an error-level expectation failed."""
+    from clusterwatch import warehouse
+    from expectations.runner import DataQualityError, validate_batch
+
+    url = warehouse.warehouse_url()
+    batch_id = f"transform_warehouse:{run_id}"
+    results, blocking = {}, []
+    for dataset in mart_datasets():
+        outcome = validate_batch(dataset, batch_id, url)
+        alert_validation(outcome, url)
+        results[dataset] = {"status": outcome.status, "rows": outcome.rows_checked,
+                            "errors": outcome.error_failures, "warnings": outcome.warning_failures}
+        if not outcome.success:
+            blocking.append(f"{dataset}: {', '.join(f for f in outcome.summary()['failed'] if f.startswith('error'))}")
+    if blocking:
+        fail_without_retry(DataQualityError("marts failed error-level expectations: " + "; ".join(blocking)))
+    return results
+
+
+def deliver_alerts() -> dict:
+    """Send every due alert of the outbox; failures stay pending for the next run."""
+    from clusterwatch import db, warehouse
+    from expectations import alerts
+
+    url = warehouse.warehouse_url()
+    db.bootstrap(url)
+    return alerts.deliver_pending(url).as_dict()
+
+
+def monitor_sources() -> dict:
+    """Freshness of every configured (live) source; alert on those silent too long."""
+    from clusterwatch import db, warehouse
+    from expectations import alerts, freshness
+
+    url = warehouse.warehouse_url()
+    db.bootstrap(url)
+    health = freshness.check_sources(url, plan_scrape("live"))
+    raised = []
+    for record in health:
+        alert = alerts.alert_for_source_health(record)
+        if alert is not None:
+            raised.append(alerts.raise_alert(alert, url).alert_id)
+    delivery = alerts.deliver_pending(url, alert_ids=raised) if raised else None
+    statuses: dict[str, int] = {}
+    for record in health:
+        statuses[record["status"]] = statuses.get(record["status"], 0) + 1
+    return {"sources": len(health), "statuses": statuses, "alerts": len(raised),
+            "delivery": delivery.as_dict() if delivery else None}
+
+
+MONITORING_SELECTORS = ["path:models/staging/monitoring", "path:models/marts/monitoring"]
+
+
+def build_monitoring_marts() -> dict:
+    """`dbt build` of the monitoring staging views and marts (one invocation, its own
+    target folder so it never clobbers the manifest Cosmos reads). Skipped until the
+    transform has built the marts they join (dim_sources, stg_news__scrape_runs)."""
+    from clusterwatch import warehouse
+    from clusterwatch.db import connect
+    from clusterwatch.transform import build
+
+    url = warehouse.warehouse_url()
+    with connect(url) as conn:
+        ready = conn.execute("select to_regclass('marts.dim_sources') is not null and "
+                             "to_regclass('staging.stg_news__scrape_runs') is not null").fetchone()[0]
+    if not ready:
+        log.info("monitoring marts not built: run the transform first (marts.dim_sources missing)")
+        return {"skipped": "the transform has not built marts.dim_sources yet"}
+    result = build(url, select=MONITORING_SELECTORS, target_path=settings.home() / "dbt_target_monitoring")
+    return result.summary()
+
+
+def alert_task_failure(context) -> None:
+    """on_failure_callback of every task (DEFAULT_ARGS): the failure goes through the
+    alert path. Never raises: a broken alert must not hide the task's own error."""
+    try:
+        from clusterwatch import warehouse
+        from expectations import alerts
+
+        alert = alerts.alert_for_task_failure(context)
+        if alert is None:
+            return
+        url = warehouse.warehouse_url()
+        record = alerts.raise_alert(alert, url)
+        alerts.deliver_pending(url, alert_ids=[record.alert_id])
+    except Exception:
+        log.exception("could not raise the task-failure alert")
+
+
+def dbt_results_callback(project_dir: str, context=None, **_) -> None:
+    """Cosmos `callback` of every dbt task: runs after dbt, before Cosmos raises on a
+    failure, with the project copy that holds `target/run_results.json`. Failed, erroring
+    and warning tests and models become one alert through the same path (dbt warnings
+    alert without failing the task). Never raises."""
+    try:
+        import json as _json
+
+        from clusterwatch import warehouse
+        from expectations import alerts
+
+        path = Path(project_dir) / "target" / "run_results.json"
+        if not path.exists():
+            return
+        ti = (context or {}).get("ti")
+        alert = alerts.alerts_for_dbt_results(
+            _json.loads(path.read_text(encoding="utf-8")),
+            task_label=getattr(ti, "task_id", "dbt"), run_id=getattr(ti, "run_id", None),
+            link=getattr(ti, "log_url", None))
+        if alert is None:
+            return
+        url = warehouse.warehouse_url()
+        record = alerts.raise_alert(alert, url)
+        if alert.severity == "error" and ti is not None:
+            alerts.mark_task_alerted(ti)
+        alerts.deliver_pending(url, alert_ids=[record.alert_id])
+    except Exception:
+        log.exception("could not raise the dbt results alert")
 
 
 def describe_triggering_events(triggering_asset_events) -> list[dict]:

@@ -6,6 +6,10 @@ interval; the first task records which batches (from the events' `extra`) this r
 builds on. dbt models are rebuilt from `raw` as a whole, so a lost or duplicated event
 changes nothing: the next run catches up.
 
+After dbt, `validate_marts` runs the mart suites (expectations/suites/marts__*.py); only
+marts that pass every error-level expectation emit `marts_validated`. Every dbt task
+reports failed / warning tests through the alert path (Cosmos `callback`).
+
 The dbt graph comes from `dbt_project/target/manifest.json` (LoadMode.DBT_MANIFEST:
 ~0.3 s to parse instead of ~2.3 s for `dbt ls`); `clusterwatch` refreshes it with
 `dbt parse` before it starts Airflow, and a test checks it is current.
@@ -18,9 +22,10 @@ from airflow.sdk import dag, task
 from cosmos import DbtTaskGroup, ExecutionConfig, LoadMode, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import InvocationMode
 
-from _common import DEFAULT_ARGS, START_DATE, VALIDATED_ASSETS
+from _common import DEFAULT_ARGS, MARTS_VALIDATED, START_DATE, VALIDATED_ASSETS
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
+MONITORING_MODELS = ["path:models/staging/monitoring", "path:models/marts/monitoring"]
 
 
 def _any_of(assets):
@@ -61,10 +66,28 @@ def transform_warehouse():
             dbt_executable_path=str(Path(sys.executable).parent / "dbt"),
             invocation_mode=InvocationMode.SUBPROCESS,
         ),
-        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST),
-        operator_args={"install_deps": False},
+        # Tests with several parents (relationships to dim_sources) run in their own task
+        # after all parents: in a parent's test task (dbt's eager selection) they would
+        # query a model that may not be built yet and fail the first build at random.
+        # The monitoring models describe the platform's own bookkeeping, not the batch:
+        # the monitor_sources DAG rebuilds them hourly in one dbt invocation.
+        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, should_detach_multiple_parents_tests=True,
+                                   exclude=MONITORING_MODELS),
+        # After every dbt command (also a failing one), read its run_results.json and alert
+        # on failed, erroring or warning tests and models (expectations/alerts.py).
+        operator_args={"install_deps": False, "callback": "clusterwatch.jobs.dbt_results_callback"},
         default_args={**DEFAULT_ARGS, "retries": 1},
     )
+
+    @task(outlets=[MARTS_VALIDATED])
+    def validate_marts(run_id=None, outlet_events=None) -> dict:
+        from clusterwatch.jobs import validate_marts
+
+        results = validate_marts(run_id)  # raises (no retry) on an error-level failure
+        outlet_events[MARTS_VALIDATED].extra = {
+            "batch_id": f"transform_warehouse:{run_id}", "dataset": "marts",
+            "rows": sum(r["rows"] for r in results.values())}
+        return results
 
     @task
     def summarise_marts() -> dict:
@@ -72,7 +95,7 @@ def transform_warehouse():
 
         return mart_row_counts()
 
-    record_triggering_batches() >> dbt >> summarise_marts()
+    record_triggering_batches() >> dbt >> validate_marts() >> summarise_marts()
 
 
 transform_warehouse()

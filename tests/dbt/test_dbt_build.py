@@ -27,6 +27,9 @@ MART_TABLES = (
     "fct_scrape_runs_daily",
     "dim_sources",
 )
+# Built from the platform's monitoring tables (issue 6); tests/expectations/test_monitoring_marts.py
+# fills and checks them.
+MONITORING_MART_TABLES = ("fct_data_quality_daily", "fct_alerts", "dim_monitored_sources")
 
 
 def utc(*parts: int) -> datetime:
@@ -256,8 +259,8 @@ def test_analyst_can_read_every_mart_after_a_rebuild(built):
     url = built["url"]
     tables = query(url, "select table_name from information_schema.tables "
                         "where table_schema = 'marts' order by 1")
-    assert sorted(name for (name,) in tables) == sorted(MART_TABLES)
-    for table in MART_TABLES:
+    assert sorted(name for (name,) in tables) == sorted(MART_TABLES + MONITORING_MART_TABLES)
+    for table in MART_TABLES + MONITORING_MART_TABLES:
         assert query(url, "select has_table_privilege('clusterwatch_analyst', %s, 'select')",
                      (f"marts.{table}",)) == [(True,)], table
     # ... and nothing upstream of the marts.
@@ -290,12 +293,21 @@ def test_models_land_in_their_layer_schemas(built):
         where table_schema in ('staging', 'intermediate', 'marts') order by 1, 2""")
     assert rows == [
         ("intermediate", "int_articles_measured", "VIEW"),
+        ("marts", "dim_monitored_sources", "BASE TABLE"),
         ("marts", "dim_sources", "BASE TABLE"),
+        ("marts", "fct_alerts", "BASE TABLE"),
         ("marts", "fct_article_mentions", "BASE TABLE"),
         ("marts", "fct_article_publications", "BASE TABLE"),
+        ("marts", "fct_data_quality_daily", "BASE TABLE"),
         ("marts", "fct_scrape_runs_daily", "BASE TABLE"),
         ("marts", "fct_source_activity_monthly", "BASE TABLE"),
         ("staging", "sources", "BASE TABLE"),
+        ("staging", "stg_monitoring__alert_deliveries", "VIEW"),
+        ("staging", "stg_monitoring__alerts", "VIEW"),
+        ("staging", "stg_monitoring__batch_decisions", "VIEW"),
+        ("staging", "stg_monitoring__dq_results", "VIEW"),
+        ("staging", "stg_monitoring__dq_runs", "VIEW"),
+        ("staging", "stg_monitoring__source_health_checks", "VIEW"),
         ("staging", "stg_news__article_analyses", "VIEW"),
         ("staging", "stg_news__article_mentions", "VIEW"),
         ("staging", "stg_news__articles", "VIEW"),

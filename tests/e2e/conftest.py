@@ -32,9 +32,29 @@ class Stack:
 
 
 @pytest.fixture(scope="session")
-def stack_extra_env(tmp_path_factory) -> dict[str, str]:
+def alert_receivers():
+    """A real SMTP server and HTTP webhook receiver for the whole session: the stack's
+    tasks send their alerts there (tests/alert_servers.py)."""
+    from alert_servers import SmtpServer, WebhookServer
+
+    smtp, webhook = SmtpServer().start(), WebhookServer().start()
+    yield {"smtp": smtp, "webhook": webhook}
+    smtp.stop()
+    webhook.stop()
+
+
+@pytest.fixture(scope="session")
+def stack_extra_env(tmp_path_factory, alert_receivers) -> dict[str, str]:
     """Environment the stack's processes get on top of the standard one. Extend here."""
-    return {"CLUSTERWATCH_SCRAPE_SCHEDULE": "none"}
+    env = {"CLUSTERWATCH_SCRAPE_SCHEDULE": "none"}
+    # Alerts to the local receivers; the timers of the monitoring DAGs off (tests trigger).
+    env.update(alert_receivers["smtp"].env())
+    env.update({
+        "CLUSTERWATCH_ALERT_WEBHOOK_URLS": alert_receivers["webhook"].url("/hook"),
+        "CLUSTERWATCH_MONITOR_SCHEDULE": "none",
+        "CLUSTERWATCH_ALERT_DELIVERY_SCHEDULE": "none",
+    })
+    return env
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,9 @@
 with
 
 source as (
-    select * from {{ source('news', 'news_articles') }}
+    select * from {{ source('news', 'news_articles') }} as news_articles
+    -- rows of batches that failed an error-level expectation never reach the marts
+    where {{ not_quarantined('news_articles', 'news_articles._batch_id') }}
 ),
 
 renamed as (
