@@ -31,11 +31,11 @@ def seed_path() -> Path:
 def wilayas() -> dict[str, Wilaya]:
     with open(seed_path(), encoding="utf-8", newline="") as handle:
         return {
-            row["wilaya_code"]: Wilaya(
-                code=row["wilaya_code"], name_fr=row["name_fr"], name_ar=row["name_ar"],
+            row["wilaya_id"]: Wilaya(
+                code=row["wilaya_id"], name_fr=row["name_fr"], name_ar=row["name_ar"],
                 variants=tuple(v for v in row["name_variants"].split("|") if v),
                 valid_from=row["valid_from"], valid_to=row["valid_to"] or None,
-                parent_code=row["parent_wilaya_code"] or None,
+                parent_code=row["parent_wilaya_id"] or None,
             )
             for row in csv.DictReader(handle)
         }
