@@ -34,6 +34,7 @@ from pathlib import Path
 import psycopg
 
 from ingest import config
+from ingest.pipeline import BatchBusy
 from ingest.markers import QUEUED, READY, claim_ready_markers  # noqa: F401 (re-exported)
 
 log = logging.getLogger(__name__)
@@ -126,8 +127,8 @@ def process_file(dataset: str, landed: LandedFile, *, database_url: str, receive
     try:
         result = ingest_file(path, dataset, database_url=database_url, format=format,
                              received_via=received_via, landed=True)
-    except psycopg.OperationalError:
-        raise  # the database is down: leave everything for the next run
+    except (psycopg.OperationalError, BatchBusy):
+        raise  # the database is down, or another session has the file: leave everything
     except Exception as exc:  # noqa: BLE001 - recorded in the ledger, maybe rejected below
         with db.connect(database_url) as conn:
             sha, _ = ledger.file_digest(path)
@@ -177,6 +178,8 @@ def process_pending(dataset: str, *, database_url: str, received_via: str,
                                             received_via=received_via))
             except psycopg.OperationalError:
                 raise
+            except BatchBusy as exc:
+                log.info("%s", exc)
             except Exception as exc:  # noqa: BLE001
                 log.exception("%s: load failed; it stays in the landing zone for the next run", landed.path)
                 failures.append(f"{landed.path.name}: {type(exc).__name__}: {exc}")

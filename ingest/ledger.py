@@ -1,18 +1,22 @@
 """The batch ledger `ingest.batches`: one row per arrived file, one batch per content.
 
     registration = register(conn, dataset="trade", sha256=..., ...)   # committed at once
-    registration.action   # 'load' | 'duplicate' | 'finish'
+    registration.action   # 'load' | 'duplicate' | 'finish' | 'busy'
 
 - The first arrival of a content (dataset, sha256) gets the batch id
   `<dataset>-<first 16 hex of sha256>` and status 'loading'. Its row is committed
   before the load starts, so the ledger knows about the file even if the load dies.
-- A later arrival of the same content while the batch is 'loading' or 'failed' resumes
-  that batch (same id, attempts + 1): a load interrupted by a database restart is
-  completed by the next run. A unique index makes two canonical rows impossible.
+- The loading session holds an advisory lock on the batch until it ends (a crash or a
+  database restart releases it). A later arrival of the same content while the batch is
+  'loading' or 'failed' and unlocked resumes that batch (same id, attempts + 1): a load
+  interrupted by a database restart is completed by the next run. While it is locked,
+  the arrival is a duplicate (someone is loading that content right now). A unique
+  index makes two canonical rows impossible.
 - A later arrival once the batch is 'loaded' or 'rejected' is recorded as a row of its
   own, status 'duplicate', duplicate_of = the batch; nothing is loaded.
 - 'finish': the same landed file again (same path, never archived): the load committed
   but the process died before the file was moved; only the move remains to be done.
+- 'busy': the same landed file is being loaded by another live session: leave it.
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ def canonical_batch_id(dataset: str, sha256: str) -> str:
 @dataclass
 class Registration:
     batch_id: str
-    action: str                # load | duplicate | finish
+    action: str                # load | duplicate | finish | busy
     canonical: dict | None     # the content's batch row (duplicate / finish)
     attempts: int = 1
 
@@ -67,16 +71,20 @@ def register(conn, *, dataset: str, sha256: str, size: int, file_name: str, sour
                        source_path, received_via, status)
                    values (%s, %s, %s, %s, %s, %s, %s, 'loading')""",
                 (batch_id, dataset, sha256, size, file_name, source_path, received_via))
+            _lock_batch(cur, batch_id)
             return Registration(batch_id, "load", None)
+        same_landed_file = landed and canonical["source_path"] == source_path
         if canonical["status"] in ("loading", "failed"):
-            row = cur.execute(
-                """update ingest.batches set status = 'loading', attempts = attempts + 1,
-                       file_name = %s, source_path = %s, received_via = %s
-                   where batch_id = %s returning attempts""",
-                (file_name, source_path, received_via, canonical["batch_id"])).fetchone()
-            return Registration(canonical["batch_id"], "load", canonical, row["attempts"])
-        if (landed and canonical["archived_path"] is None and canonical["source_path"] == source_path
-                and canonical["received_via"] in ("watcher", "reconcile")):
+            if _try_lock_batch(cur, canonical["batch_id"]):
+                row = cur.execute(
+                    """update ingest.batches set status = 'loading', attempts = attempts + 1,
+                           file_name = %s, source_path = %s, received_via = %s
+                       where batch_id = %s returning attempts""",
+                    (file_name, source_path, received_via, canonical["batch_id"])).fetchone()
+                return Registration(canonical["batch_id"], "load", canonical, row["attempts"])
+            if same_landed_file:
+                return Registration(canonical["batch_id"], "busy", canonical)
+        elif same_landed_file and canonical["archived_path"] is None:
             return Registration(canonical["batch_id"], "finish", canonical)
         batch_id = f"{canonical['batch_id']}-dup-{uuid.uuid4().hex[:8]}"
         cur.execute(
@@ -89,11 +97,27 @@ def register(conn, *, dataset: str, sha256: str, size: int, file_name: str, sour
         return Registration(batch_id, "duplicate", canonical)
 
 
+def _lock_batch(cur, batch_id: str) -> None:
+    """Session-level: held by this connection until it unlocks or ends (crash included)."""
+    cur.execute("select pg_advisory_lock(hashtext('ingest.batch'), hashtext(%s))", (batch_id,))
+
+
+def _try_lock_batch(cur, batch_id: str) -> bool:
+    return cur.execute("select pg_try_advisory_lock(hashtext('ingest.batch'), hashtext(%s)) as locked",
+                       (batch_id,)).fetchone()["locked"]
+
+
+def unlock_batch(conn, batch_id: str) -> None:
+    conn.execute("select pg_advisory_unlock(hashtext('ingest.batch'), hashtext(%s))", (batch_id,))
+
+
 def lock_for_load(conn, batch_id: str) -> dict:
     """Inside the load transaction: lock the batch row (a concurrent loader of the same
-    content waits here) and return it as it is now."""
+    content waits here) and return it as it is now. FOR NO KEY UPDATE, not FOR UPDATE:
+    a duplicate arrival's row references this one (its foreign key check takes KEY
+    SHARE) and must not wait for the whole load."""
     with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute("select * from ingest.batches where batch_id = %s for update",
+        return cur.execute("select * from ingest.batches where batch_id = %s for no key update",
                            (batch_id,)).fetchone()
 
 

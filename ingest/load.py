@@ -121,6 +121,9 @@ def load(conn, batch_id: str, opened: OpenedFile, *, path: Path, file_name: str,
     sheets: dict[str, int] = {}
     context = Context(file_name=file_name, decimal_comma=opened.options.get("delimiter") == ";")
     staged = 0
+    for sheet in opened.skipped_sheets:
+        findings.add(Finding("sheet_skipped", f"sheet {sheet!r} has no row that looks like a header of "
+                             f"layout {layout.name}; not loaded", sheet=sheet))
     try:
         copy_sql = sql.SQL("copy {} ({}, _line_number, _sheet) from stdin").format(
             sql.Identifier(STAGE), _columns(main.columns))

@@ -31,6 +31,10 @@ from ingest.load import load
 log = logging.getLogger(__name__)
 
 
+class BatchBusy(RuntimeError):
+    """Another live session is loading this very file; nothing to do here."""
+
+
 @dataclass
 class BatchResult:
     batch_id: str
@@ -97,6 +101,8 @@ def ingest_file(path: Path, dataset: str, *, database_url: str, format: str | No
             result = result_from_ledger(ledger.get(conn, registration.batch_id))
             result.seconds = round(time.monotonic() - started, 3)
             return result
+        if registration.action == "busy":
+            raise BatchBusy(f"{path.name} is being loaded by another session as batch {registration.batch_id}")
         if registration.action == "finish":
             result = result_from_ledger(registration.canonical)
             result.seconds = round(time.monotonic() - started, 3)
@@ -108,6 +114,9 @@ def ingest_file(path: Path, dataset: str, *, database_url: str, format: str | No
         except Exception as exc:
             _record_failure(database_url, registration.batch_id, exc)
             raise
+        finally:
+            if not conn.closed and not conn.broken:
+                ledger.unlock_batch(conn, registration.batch_id)
     result.seconds = round(time.monotonic() - started, 3)
     log.info("%s -> %s: %s", path.name, result.batch_id, result.summary())
     return result

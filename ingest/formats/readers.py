@@ -86,7 +86,8 @@ def delimited_table(path: Path, encoding: str, scorer: Scorer, delimiter: str | 
     position = next(i for i, (line, _, _) in enumerate(head) if line == header_line)
     body = _delimited_body(handle, reader, head[position + 1:], last, len(header))
     options = {"encoding": encoding, "delimiter": delimiter, "header_line": header_line}
-    return Table("", header, header_line, body, skipped_above_header=position), options
+    skipped = sum(1 for _, cells, error in head[:position] if error or (cells and any(c.strip() for c in cells)))
+    return Table("", header, header_line, body, skipped_above_header=skipped), options
 
 
 def _delimited_body(handle, reader, buffered, last: int, width: int) -> Iterator[SourceRecord | Rejection]:
@@ -198,8 +199,10 @@ def xlsx_tables(path: Path, scorer: Scorer) -> tuple[Iterator[Table], dict, list
     from openpyxl import load_workbook
 
     try:
-        values_book = load_workbook(path, read_only=True, data_only=True)
-        formula_book = load_workbook(path, read_only=True, data_only=False)
+        # File objects, not paths: openpyxl refuses a path whose extension is not .xlsx,
+        # and content decides here (an XLSX saved as .csv is still an XLSX).
+        values_book = load_workbook(open(path, "rb"), read_only=True, data_only=True)
+        formula_book = load_workbook(open(path, "rb"), read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise UnreadableFile("unreadable_workbook", f"not a readable XLSX workbook: {exc}") from exc
 

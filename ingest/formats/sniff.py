@@ -108,8 +108,8 @@ def detect_delimiter(text: str) -> str:
     """The delimiter that splits the sample's lines into the most consistent number of
     fields (quotes respected, so a quoted newline or comma does not mislead)."""
     lines = text.splitlines(keepends=True)
-    if len(lines) > 1:
-        lines = lines[:-1]  # the sample may end inside a line
+    if len(lines) > 1 and not text.endswith(("\n", "\r")):
+        lines = lines[:-1]  # the sample ends inside a line
     sample = "".join(lines[:200])
     best, best_score = ",", (-1.0, 0)
     for delimiter in DELIMITERS:
@@ -117,11 +117,10 @@ def detect_delimiter(text: str) -> str:
             counts = [len(row) for row in csv.reader(io.StringIO(sample), delimiter=delimiter) if row]
         except csv.Error:
             continue
-        if not counts:
+        split = [count for count in counts if count > 1]  # one-field lines are titles
+        if not split:
             continue
-        mode, seen = Counter(counts).most_common(1)[0]
-        if mode < 2:
-            continue
+        mode, seen = Counter(split).most_common(1)[0]
         score = (seen / len(counts), mode)
         if score > best_score:
             best, best_score = delimiter, score
