@@ -32,9 +32,23 @@ class Stack:
 
 
 @pytest.fixture(scope="session")
-def stack_extra_env(tmp_path_factory) -> dict[str, str]:
+def landing_dir(tmp_path_factory):
+    """The landing zone the stack's AssetWatchers and ingest DAGs use."""
+    return tmp_path_factory.mktemp("landing")
+
+
+@pytest.fixture(scope="session")
+def stack_extra_env(tmp_path_factory, landing_dir) -> dict[str, str]:
     """Environment the stack's processes get on top of the standard one. Extend here."""
-    return {"CLUSTERWATCH_SCRAPE_SCHEDULE": "none"}
+    return {
+        "CLUSTERWATCH_SCRAPE_SCHEDULE": "none",
+        # Landing zone (tests/e2e/test_landing_zone.py): markers seen within a second;
+        # no reconcile clock (the test triggers it), no marker-less pick-up.
+        "CLUSTERWATCH_LANDING_DIR": str(landing_dir),
+        "CLUSTERWATCH_LANDING_POKE_SECONDS": "1",
+        "CLUSTERWATCH_RECONCILE_SCHEDULE": "none",
+        "CLUSTERWATCH_LANDING_SETTLE_SECONDS": "none",
+    }
 
 
 @pytest.fixture(scope="session")
