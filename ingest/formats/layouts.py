@@ -369,6 +369,9 @@ class BaciLayout(Layout):
         number_match = NUMBER.fullmatch
         count = context.count
 
+        def plain_number(text: str) -> bool:  # '975.553' without a regex (hot path)
+            return text.replace(".", "", 1).isdigit() or (number_match(text) is not None and text[0] != "-")
+
         def slow(cells):
             year = integer(required(text_or_none(cells[it]), "t"), "t", minimum=1900, maximum=2100)
             exporter = integer(required(text_or_none(cells[ii]), "i"), "i", minimum=0)
@@ -389,10 +392,10 @@ class BaciLayout(Layout):
             t, i, j, k, v = cells[it], cells[ii], cells[ij], cells[ik], cells[iv]
             q = cells[iq].strip() if iq is not None else None
             if (len(t) == 4 and t.isdigit() and i.isdigit() and j.isdigit() and len(k) == 6
-                    and k.isdigit() and number_match(v) and v[0] != "-"):
+                    and k.isdigit() and plain_number(v)):
                 if not q or q == "NA":
                     return (revision, t, i, j, k, v, None, release), None, None
-                if number_match(q) and q[0] != "-":
+                if plain_number(q):
                     return (revision, t, i, j, k, v, q, release), None, None
             return slow(cells)
 

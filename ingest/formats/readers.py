@@ -30,6 +30,7 @@ Scorer = Callable[[list], int]
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 _SURROGATE = re.compile("[\udc80-\udcff]")
+_new_record = tuple.__new__  # SourceRecord without NamedTuple's Python-level __new__ (hot path)
 
 
 def _printable_raw(raw: str) -> str:
@@ -122,7 +123,8 @@ def _delimited_body(handle, reader, buffered, last: int, width: int) -> Iterator
                     if len(cells) == width and cells[0]:
                         joined = "".join(cells)
                         if joined.isascii() and "\x00" not in joined:
-                            yield SourceRecord("", line, None, cells)  # the common case, kept short
+                            # The common case, kept short: ~1 µs a row matters at 1M rows.
+                            yield _new_record(SourceRecord, ("", line, None, cells, ()))
                             continue
                     item = shape(line, cells)
                     if item is not None:
