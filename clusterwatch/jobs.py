@@ -156,3 +156,17 @@ def validate_ingest_batch(batch: dict) -> dict:
         ledger.mark_validation(conn, batch["batch_id"], passed=True)
     return {"batch_id": batch["batch_id"], "dataset": batch["dataset"], "rows": batch["rows"],
             "format": batch["format"], "suites": [o["suite_name"] for o in outcomes]}
+
+
+def fetch_comtrade(reporter_code: str, periods: list[str], cmd_code: str = "TOTAL", flow_code: str | None = None,
+                   partner_code: str | None = "0", freq_code: str = "A") -> dict:
+    """Download a UN Comtrade query into landing/trade/ with its `.ready` marker; the
+    AssetWatcher then loads it like any landed file. The key comes from
+    CLUSTERWATCH_COMTRADE_API_KEY or the Airflow connection `comtrade_api`."""
+    from ingest.comtrade import ComtradeQuery, fetch_to_landing
+
+    query = ComtradeQuery(reporter_code=str(reporter_code), periods=tuple(str(p) for p in periods),
+                          cmd_code=cmd_code, flow_code=flow_code or None, partner_code=partner_code,
+                          freq_code=freq_code)
+    result = fetch_to_landing(query)
+    return {"path": str(result.path), "records": result.records, "calls": result.calls, "pages": result.pages}

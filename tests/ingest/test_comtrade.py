@@ -152,3 +152,15 @@ def test_fetch_to_landing_drops_the_file_and_its_marker(fake, tmp_path, monkeypa
     result = fetch_to_landing(ComtradeQuery(reporter_code="12", periods=("2022",), **ALL), client)
     assert result.path.parent == tmp_path / "landing" / "trade" and result.records == 60
     assert os.path.exists(str(result.path) + ".ready")
+
+
+def test_the_fetch_job_uses_the_environment(fake, tmp_path, monkeypatch):
+    from clusterwatch.jobs import fetch_comtrade
+
+    monkeypatch.setenv("CLUSTERWATCH_LANDING_DIR", str(tmp_path / "landing"))
+    monkeypatch.setenv("CLUSTERWATCH_COMTRADE_BASE_URL", fake.base_url)
+    monkeypatch.setenv("CLUSTERWATCH_COMTRADE_API_KEY", KEY)
+    monkeypatch.setenv("CLUSTERWATCH_COMTRADE_MIN_INTERVAL_SECONDS", "0")
+    result = fetch_comtrade("12", ["2021", "2022"], cmd_code=",".join(COMMODITIES), partner_code=None)
+    assert result["records"] == 120 and result["calls"] == 1
+    assert os.path.exists(result["path"] + ".ready") and fake.script.requests[0]["key"] == KEY
