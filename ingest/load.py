@@ -36,7 +36,7 @@ import psycopg
 from psycopg import sql
 
 from ingest.formats import OpenedFile, open_file
-from ingest.formats.base import Finding, Rejection, RowRejected, map_header
+from ingest.formats.base import Finding, Rejection, RowRejected, map_header, missing_required
 from ingest.formats.layouts import Context, Layout, TableSpec
 
 log = logging.getLogger(__name__)
@@ -121,6 +121,11 @@ class _Stream:
         for table in self.opened.tables:
             self.sheets.setdefault(table.sheet, len(self.sheets))
             header = map_header(table.header, layout.name)
+            problem = missing_required(set(header.index), layout.name)
+            if problem:  # another sheet of the workbook, not of this layout
+                findings.add(Finding("sheet_skipped", f"sheet {table.sheet!r}: {problem} for layout "
+                                     f"{layout.name}; not loaded", sheet=table.sheet))
+                continue
             for finding in layout.file_findings(header, table.header, table.sheet):
                 findings.add(finding)
             if table.skipped_above_header:

@@ -27,7 +27,7 @@ def build_suite():
     suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(column="company_key", meta=error))
     suite.add_expectation(gxe.ExpectColumnValuesToBeUnique(column="company_key", meta=error))
     suite.add_expectation(gxe.ExpectColumnValuesToMatchRegex(
-        column="company_key", regex=r"^(nif|nis|rc|name):\S+$", meta=error))
+        column="company_key", regex=r"^(?:nif|nis|rc|name):\S+$", meta=error))
     for column in ("nis", "nif"):  # text of 15 to 20 digits: leading zeros kept
         suite.add_expectation(gxe.ExpectColumnValuesToMatchRegex(column=column, regex=r"^\d{15,20}$", meta=error))
     suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(

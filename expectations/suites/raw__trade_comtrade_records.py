@@ -22,7 +22,7 @@ def build_suite():
         suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(column=column, meta=error))
     # HS codes are text of 2, 4 or 6 digits (leading zero kept), or TOTAL.
     suite.add_expectation(gxe.ExpectColumnValuesToMatchRegex(
-        column="cmd_code", regex=r"^(TOTAL|\d{2}|\d{4}|\d{6})$", meta=error))
+        column="cmd_code", regex=r"^(?:TOTAL|\d{2}|\d{4}|\d{6})$", meta=error))
     # ISO 3166 alpha-3, or Comtrade's area codes of the same shape (W00 world, _X areas nes).
     for column in ("reporter_iso", "partner_iso"):
         suite.add_expectation(gxe.ExpectColumnValuesToMatchRegex(

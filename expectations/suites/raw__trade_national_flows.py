@@ -19,7 +19,7 @@ def build_suite():
         suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(column=column, meta=error))
     # HS chapter, heading or subheading (2/4/6 digits) or national tariff line (8/10).
     suite.add_expectation(gxe.ExpectColumnValuesToMatchRegex(
-        column="hs_code", regex=r"^\d{2}(\d{2}){0,4}$", meta=error))
+        column="hs_code", regex=r"^\d{2}(?:\d{2}){0,4}$", meta=error))
     suite.add_expectation(gxe.ExpectColumnValuesToMatchRegex(column="partner_iso3", regex=r"^[A-Z]{3}$", meta=error))
     suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(column="flow_code", value_set=["X", "M"], meta=error))
     suite.add_expectation(gxe.ExpectColumnValuesToBeBetween(column="month", min_value=0, max_value=12, meta=error))

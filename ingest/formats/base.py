@@ -111,8 +111,8 @@ def map_header(labels: list[str], layout: str) -> HeaderMap:
     for position, label in enumerate(labels):
         canonical = aliases.get(label_key(label)) if label else None
         if canonical is None:
-            if label:
-                result.unmapped.append((position, label))
+            # A column without a header keeps its values too, as "column N".
+            result.unmapped.append((position, label or f"column {position + 1}"))
         elif canonical in result.index:
             result.repeated.append((position, label, canonical))
         else:

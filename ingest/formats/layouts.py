@@ -69,7 +69,8 @@ class Layout:
     def file_findings(self, header: HeaderMap, labels: list[str], sheet: str) -> list[Finding]:
         found = [Finding("unmapped_column", f"column {label!r} has no alias for layout {self.name}; "
                          "its values are kept in `extra` where the table has one",
-                         field=label, sheet=sheet) for _, label in header.unmapped]
+                         field=label, sheet=sheet) for position, label in header.unmapped
+                 if labels[position]]  # unnamed columns: kept in extra when they hold values
         found += [Finding("repeated_column", f"column {label!r} maps to {canonical} like an earlier "
                           "column; the first one is used", field=label, sheet=sheet)
                   for _, label, canonical in header.repeated]
@@ -104,6 +105,7 @@ def _extra(header: HeaderMap, cells: list) -> dict:
 # -- registry ----------------------------------------------------------------------------
 EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _ID_SEPARATORS = re.compile(r"[\s.\-/]")
+ARABIC_ONLY = re.compile(r"[\u0600-\u06ff\s\d\W]*[\u0621-\u064a][\u0600-\u06ff\s\d\W]*")
 _CLUSTER_SEPARATORS = re.compile(r"\s*[;|\n\u060c\u061b]\s*")
 ALGERIA_LATITUDE = (18.9, 37.2)
 ALGERIA_LONGITUDE = (-8.7, 12.0)
@@ -160,6 +162,8 @@ class RegistryLayout(Layout):
             nif = identifier(v.get("nif"), "nif")
             rc = " ".join(v["rc_number"].upper().split()) if v.get("rc_number") else None
             name_fr, name_ar = v.get("name_fr"), v.get("name_ar")
+            if name_fr and not name_ar and ARABIC_ONLY.fullmatch(name_fr):
+                name_fr, name_ar = None, name_fr  # a 'Nom' column written in Arabic
             if not (nis or nif or rc or name_fr or name_ar):
                 raise RowRejected("missing_key", "no NIS, NIF, RC number or name: the row names no one")
 

@@ -96,6 +96,7 @@ def test_a_landed_file_is_loaded_within_seconds_and_its_copy_is_a_duplicate(clie
     started = time.monotonic()
     run = client.wait_for_new_run(INGEST_DAG, known_ingest, "asset_triggered", timeout=120)
     seconds_to_start = time.monotonic() - started
+    print(f"marker dropped -> ingest_landing run created in {seconds_to_start:.1f}s")
     run = client.wait_for_run(INGEST_DAG, run["dag_run_id"], timeout=300)
     states = task_states(client, INGEST_DAG, run["dag_run_id"])
     assert run["state"] == "success", states

@@ -166,3 +166,13 @@ def test_national_flows_in_words_and_decimal_commas():
     assert row[:7] == ("2023", "0", "X", "ITA", "2709000000", "150000000000.50", None)
     with pytest.raises(RowRejected, match="neither an export"):
         type_row(["2023", "1", "Transit", "ITA", "2709", "1", "1", "1"])
+
+
+def test_an_arabic_name_under_a_latin_header_goes_to_name_ar_and_unnamed_columns_are_kept():
+    header = ["Nom", "Wilaya", ""]
+    row, _, _ = typer("registry", header)(["مطاحن الهضاب", "Sétif", "note manuscrite"])
+    columns = dict(zip(LAYOUTS["registry"].main.columns, row))
+    assert (columns["name_fr"], columns["name_ar"]) == (None, "مطاحن الهضاب")
+    assert columns["extra"] == '{"column 3": "note manuscrite"}'
+    findings = LAYOUTS["registry"].file_findings(map_header(header, "registry"), header, "")
+    assert findings == []  # an unnamed column is not reported as an unknown header

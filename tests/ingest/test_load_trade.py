@@ -96,3 +96,34 @@ def test_forced_format_must_fit(load, tmp_path):
     result = load(comtrade_json(tmp_path / "c.json"), "trade", format="baci")
     assert (result.status, result.reason) == ("rejected", "missing_columns")
     assert scalar(load.url, "select count(*) from raw.trade_comtrade_records") == 0
+
+
+def test_a_workbook_sheet_of_another_layout_is_skipped_not_misread(load, tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    flows = book.active
+    flows.title = "BACI"
+    flows.append(["t", "i", "j", "k", "v", "q"])
+    flows.append([2022, 12, 251, "270900", 10.5, 2.0])
+    countries = book.create_sheet("Pays")
+    countries.append(["country_code", "country_name", "country_iso3"])
+    countries.append([12, "Algeria", "DZA"])
+    book.save(tmp_path / "BACI_HS17_Y2022_V202401.xlsx")
+    result = load(tmp_path / "BACI_HS17_Y2022_V202401.xlsx", "trade")
+    assert (result.format, result.rows_in, result.rows_loaded) == ("baci-xlsx", 1, 1)
+    assert query(load.url, "select kind, sheet from ingest.findings") == [("sheet_skipped", "Pays")]
+
+
+def test_each_trade_suite_passes_on_its_loaded_batch(load, tmp_path):
+    from expectations.runner import validate_batch
+
+    files = {"trade_comtrade_records": comtrade_json(tmp_path / "c.json"),
+             "trade_baci_flows": write_text(tmp_path / "BACI_HS17_Y2022_V202401.csv", BACI),
+             "trade_national_flows": write_text(tmp_path / "douanes.csv", NATIONAL, "cp1252")}
+    for suite, path in files.items():
+        result = load(path, "trade")
+        assert result.suites == [suite]
+        outcome = validate_batch(suite, result.batch_id, load.url)
+        assert outcome.success and outcome.warning_failures == 0, outcome.summary()
+        assert outcome.rows_checked == result.rows_loaded
