@@ -325,6 +325,27 @@ def cmd_docs(args) -> int:
     return 0
 
 
+def cmd_ingest(args) -> int:
+    from clusterwatch.jobs import ingest_path
+
+    result = ingest_path(args.dataset, args.path, args.format)
+    print(f"{result['file'] if 'file' in result else result['file_name']}: {result['status']} as batch "
+          f"{result['batch_id']} ({result['format'] or 'format unknown'})")
+    if result["status"] == "duplicate":
+        print(f"  same content as batch {result['duplicate_of']}: nothing loaded")
+    elif result["status"] == "rejected":
+        print(f"  rejected: {result['reason']}: {result['detail']}")
+    else:
+        print(f"  rows in {result['rows_in']}: loaded {result['rows_loaded']} (new {result['rows_inserted']}, "
+              f"changed {result['rows_updated']}, unchanged {result['rows_unchanged']}), rejected "
+              f"{result['rows_rejected']} (quarantine.{args.dataset}_rows); findings {result['findings']} "
+              "(ingest.findings)")
+    if result.get("archived_path"):
+        print(f"  moved to {result['archived_path']}")
+    _print_json(result)
+    return 1 if result["status"] == "rejected" else 0
+
+
 def cmd_bench(args) -> int:
     from benchmarks.__main__ import main as bench_main
 
@@ -388,6 +409,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sample", type=int, default=3, help="newest items fetched and extracted per source")
     source_set_options(p)
     p.set_defaults(func=cmd_sources)
+    p = sub.add_parser("ingest", help="load one registry or trade file (the landing-zone DAGs' code path)")
+    p.add_argument("dataset", choices=["registry", "trade"])
+    p.add_argument("path", help="the file; one inside the landing zone is moved to archive/ or rejected/")
+    p.add_argument("--format", default=None,
+                   help="layout and/or container, e.g. baci, comtrade-json, national, aggregates, xlsx "
+                        "(default: sniffed from the content)")
+    p.set_defaults(func=cmd_ingest)
+
     p = sub.add_parser("extract", help="extract one page (file or URL) and print one JSON object")
     p.add_argument("file_or_url")
     p.add_argument("--source", default=None, help="source id whose selectors to use")

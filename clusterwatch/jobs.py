@@ -339,3 +339,84 @@ def mart_row_counts() -> dict[str, int]:
             "and table_type = 'BASE TABLE' order by 1").fetchall()]
         return {t: conn.execute(sql.SQL("select count(*) from {}").format(
             sql.Identifier("marts", t))).fetchone()[0] for t in tables}
+
+
+# -- registry and trade files (ingest/) ------------------------------------------------------
+def ingest_path(dataset: str, path: str, format: str | None = None, received_via: str = "cli") -> dict:
+    """`clusterwatch ingest registry|trade PATH`: one file, the same code as the DAGs. A file
+    inside the landing zone is moved like the DAGs would (archive/ or rejected/)."""
+    from clusterwatch import db, warehouse
+    from ingest import config, landing
+    from ingest.pipeline import ingest_file
+
+    url = warehouse.warehouse_url()
+    db.bootstrap(url)
+    resolved = Path(path).resolve()
+    if resolved.parent == config.dataset_dir(dataset):
+        with landing.dataset_lock(dataset):
+            return landing.process_file(dataset, landing.LandedFile(resolved, None), database_url=url,
+                                        received_via=received_via, format=format)
+    return ingest_file(resolved, dataset, database_url=url, format=format, received_via=received_via).summary()
+
+
+def ingest_landed(dataset: str, received_via: str) -> list[dict]:
+    """Every file landed in `landing/<dataset>/` (marker, or settled for the reconcile run)."""
+    from clusterwatch import db, warehouse
+    from ingest import config, landing
+
+    url = warehouse.warehouse_url()
+    db.bootstrap(url)
+    settle = config.settle_seconds() if received_via == "reconcile" else None
+    results = landing.process_pending(dataset, database_url=url, received_via=received_via,
+                                      settle_seconds=settle)
+    log.info("%s landing (%s): %d file(s): %s", dataset, received_via, len(results),
+             [(r["file"], r["status"], r.get("rows_loaded")) for r in results])
+    return results
+
+
+def ingest_batches_to_validate(dataset: str) -> list[dict]:
+    """Loaded batches of the dataset waiting for validation (from the ledger, so a batch
+    whose run died before validating is not forgotten)."""
+    from clusterwatch import db, warehouse
+    from ingest import ledger
+
+    with db.connect(warehouse.warehouse_url()) as conn:
+        return [{"batch_id": row["batch_id"], "dataset": row["dataset"], "format": row["format"],
+                 "rows": row["rows_loaded"]} for row in ledger.pending_validation(conn, dataset)]
+
+
+def validate_ingest_batch(batch: dict) -> dict:
+    """Run every suite of the batch's layout (`validate`, per suite); record the verdict in
+    the ledger. Returns the asset event's extra; raises DataQualityError on failure."""
+    from clusterwatch import db, warehouse
+    from expectations.runner import DataQualityError
+    from ingest import ledger
+    from ingest.formats.layouts import LAYOUTS
+
+    layout = LAYOUTS[batch["format"].split("-")[0]]
+    outcomes = []
+    try:
+        for suite in layout.suites:
+            outcomes.append(validate(suite, batch["batch_id"]))
+    except DataQualityError:
+        with db.connect(warehouse.warehouse_url()) as conn:
+            ledger.mark_validation(conn, batch["batch_id"], passed=False)
+        raise
+    with db.connect(warehouse.warehouse_url()) as conn:
+        ledger.mark_validation(conn, batch["batch_id"], passed=True)
+    return {"batch_id": batch["batch_id"], "dataset": batch["dataset"], "rows": batch["rows"],
+            "format": batch["format"], "suites": [o["suite_name"] for o in outcomes]}
+
+
+def fetch_comtrade(reporter_code: str, periods: list[str], cmd_code: str = "TOTAL", flow_code: str | None = None,
+                   partner_code: str | None = "0", freq_code: str = "A") -> dict:
+    """Download a UN Comtrade query into landing/trade/ with its `.ready` marker; the
+    AssetWatcher then loads it like any landed file. The key comes from
+    CLUSTERWATCH_COMTRADE_API_KEY or the Airflow connection `comtrade_api`."""
+    from ingest.comtrade import ComtradeQuery, fetch_to_landing
+
+    query = ComtradeQuery(reporter_code=str(reporter_code), periods=tuple(str(p) for p in periods),
+                          cmd_code=cmd_code, flow_code=flow_code or None, partner_code=partner_code,
+                          freq_code=freq_code)
+    result = fetch_to_landing(query)
+    return {"path": str(result.path), "records": result.records, "calls": result.calls, "pages": result.pages}

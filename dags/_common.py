@@ -31,8 +31,12 @@ TAGS = {"scrape", "ingest", "validate", "transform", "news", "registry", "trade"
 # Emitted only for batches that passed every error-level expectation; the transform
 # DAG listens to these. Extra: {"batch_id", "dataset", "rows"}.
 NEWS_ARTICLES_VALIDATED = Asset(name="news_articles_validated", uri="clusterwatch://validated/raw/news_articles")
+# One event per loaded registry / trade batch (dags/ingest_landing.py, reconcile_landing.py);
+# extra also carries "format" and "suites".
+REGISTRY_VALIDATED = Asset(name="registry_validated", uri="clusterwatch://validated/raw/registry")
+TRADE_VALIDATED = Asset(name="trade_validated", uri="clusterwatch://validated/raw/trade")
 
-VALIDATED_ASSETS = [NEWS_ARTICLES_VALIDATED]
+VALIDATED_ASSETS = [NEWS_ARTICLES_VALIDATED, REGISTRY_VALIDATED, TRADE_VALIDATED]
 
 # Emitted by transform_warehouse when the rebuilt marts pass every error-level mart
 # expectation (extra: {"batch_id", "dataset": "marts", "rows"}): consumers of the marts

@@ -313,6 +313,14 @@ def test_models_land_in_their_layer_schemas(built):
         ("staging", "stg_news__articles", "VIEW"),
         ("staging", "stg_news__quarantined_pages", "VIEW"),
         ("staging", "stg_news__scrape_runs", "VIEW"),
+        ("staging", "stg_registry__cluster_memberships", "VIEW"),
+        ("staging", "stg_registry__companies", "VIEW"),
+        ("staging", "stg_trade__baci_countries", "VIEW"),
+        ("staging", "stg_trade__baci_flows", "VIEW"),
+        ("staging", "stg_trade__comtrade_records", "VIEW"),
+        ("staging", "stg_trade__country_aggregates", "VIEW"),
+        ("staging", "stg_trade__national_flows", "VIEW"),
+        ("staging", "wilayas", "BASE TABLE"),
     ]
 
 

@@ -44,7 +44,13 @@ def alert_receivers():
 
 
 @pytest.fixture(scope="session")
-def stack_extra_env(tmp_path_factory, alert_receivers) -> dict[str, str]:
+def landing_dir(tmp_path_factory):
+    """The landing zone the stack's AssetWatchers and ingest DAGs use."""
+    return tmp_path_factory.mktemp("landing")
+
+
+@pytest.fixture(scope="session")
+def stack_extra_env(tmp_path_factory, alert_receivers, landing_dir) -> dict[str, str]:
     """Environment the stack's processes get on top of the standard one. Extend here."""
     env = {"CLUSTERWATCH_SCRAPE_SCHEDULE": "none"}
     # Alerts to the local receivers; the timers of the monitoring DAGs off (tests trigger).
@@ -53,6 +59,14 @@ def stack_extra_env(tmp_path_factory, alert_receivers) -> dict[str, str]:
         "CLUSTERWATCH_ALERT_WEBHOOK_URLS": alert_receivers["webhook"].url("/hook"),
         "CLUSTERWATCH_MONITOR_SCHEDULE": "none",
         "CLUSTERWATCH_ALERT_DELIVERY_SCHEDULE": "none",
+    })
+    # Landing zone (tests/e2e/test_landing_zone.py): markers seen within a second;
+    # no reconcile clock (the test triggers it), no marker-less pick-up.
+    env.update({
+        "CLUSTERWATCH_LANDING_DIR": str(landing_dir),
+        "CLUSTERWATCH_LANDING_POKE_SECONDS": "1",
+        "CLUSTERWATCH_RECONCILE_SCHEDULE": "none",
+        "CLUSTERWATCH_LANDING_SETTLE_SECONDS": "none",
     })
     return env
 
