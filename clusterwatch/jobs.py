@@ -387,7 +387,8 @@ def ingest_batches_to_validate(dataset: str) -> list[dict]:
 
 def validate_ingest_batch(batch: dict) -> dict:
     """Run every suite of the batch's layout (`validate`, per suite); record the verdict in
-    the ledger. Returns the asset event's extra; raises DataQualityError on failure."""
+    the ledger. Returns the asset event's extra; raises (AirflowFailException caused by a
+    DataQualityError) on failure."""
     from clusterwatch import db, warehouse
     from expectations.runner import DataQualityError
     from ingest import ledger
@@ -398,9 +399,11 @@ def validate_ingest_batch(batch: dict) -> dict:
     try:
         for suite in layout.suites:
             outcomes.append(validate(suite, batch["batch_id"]))
-    except DataQualityError:
-        with db.connect(warehouse.warehouse_url()) as conn:
-            ledger.mark_validation(conn, batch["batch_id"], passed=False)
+    except Exception as exc:
+        # `validate` re-raises a DataQualityError as AirflowFailException (no retry).
+        if isinstance(exc, DataQualityError) or isinstance(exc.__cause__, DataQualityError):
+            with db.connect(warehouse.warehouse_url()) as conn:
+                ledger.mark_validation(conn, batch["batch_id"], passed=False)
         raise
     with db.connect(warehouse.warehouse_url()) as conn:
         ledger.mark_validation(conn, batch["batch_id"], passed=True)
