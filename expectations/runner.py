@@ -290,7 +290,9 @@ def volume_profile(conn, module, dataset: str, batch_id: str, frame, settings: d
 
 def volume_frame(groups: list[VolumeGroup], min_history: int):
     """One row per group with enough history: its volume, the median of its recent
-    volumes and their ratio (volume / median; a zero median counts as 1)."""
+    volumes and their ratio (volume / median; a zero median counts as 1, and a group that
+    was empty and still is — e.g. a back-fill-only source in a scheduled run — is steady,
+    ratio 1, not a drop to 0)."""
     import pandas as pd
 
     rows = []
@@ -298,9 +300,10 @@ def volume_frame(groups: list[VolumeGroup], min_history: int):
         if len(group.recent) < min_history:
             continue
         median = statistics.median(group.recent)
+        ratio = 1.0 if median == 0 and group.volume == 0 else round(group.volume / (median or 1), 4)
         rows.append({"volume_group": group.group, "batch_volume": group.volume,
                      "recent_median": float(median), "recent_batches": len(group.recent),
-                     "volume_ratio": round(group.volume / (median or 1), 4)})
+                     "volume_ratio": ratio})
     return pd.DataFrame(rows, columns=["volume_group", "batch_volume", "recent_median", "recent_batches",
                                        "volume_ratio"])
 
