@@ -15,7 +15,6 @@ import logging
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from pathlib import Path
 import requests
 
 from clusterwatch import settings, warehouse
+from clusterwatch.ports import free_port
 from clusterwatch.transform import dbt_env
 
 log = logging.getLogger(__name__)
@@ -61,21 +61,6 @@ def local_secrets() -> dict[str, str]:
 
 def _passwords_file() -> Path:
     return settings.airflow_home() / "simple_auth_manager_passwords.json"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def port_is_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
 
 
 def airflow_environment(warehouse_url: str, *, port: int | None = None) -> dict[str, str]:
@@ -115,8 +100,8 @@ def airflow_environment(warehouse_url: str, *, port: int | None = None) -> dict[
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(settings.logs_dir() / "airflow"),
         # The log servers of the scheduler and triggerer default to 8793/8794: free ports
         # instead, so a demo and a test run (or two homes) can run side by side.
-        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(_free_port()),
-        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(_free_port()),
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
         # Local, event-driven use: notice new DAG files and asset events within seconds.
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "10",
         "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "30",

@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 
 from clusterwatch import airflow_runtime, db, settings, warehouse
+from clusterwatch.ports import free_port, port_is_free
 from clusterwatch.transform import ensure_manifest
 
 SCRAPE_DAG = "scrape_news"
@@ -115,9 +116,9 @@ def demo_site_port() -> int:
     path = settings.home() / "demo_site_port"
     if path.exists():
         port = int(path.read_text().strip())
-        if airflow_runtime.port_is_free(port):
+        if port_is_free(port):
             return port
-    port = airflow_runtime._free_port()
+    port = free_port()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(str(port))
     return port
@@ -136,7 +137,7 @@ def run_demo(keep_running: bool = False, port: int | None = None) -> dict:
     t0 = time.monotonic()
     ensure_manifest()
     # A free port by default, so the demo never collides with a running `make up`.
-    env = airflow_runtime.airflow_environment(url, port=port or airflow_runtime._free_port())
+    env = airflow_runtime.airflow_environment(url, port=port or free_port())
     env["CLUSTERWATCH_SCRAPE_SCHEDULE"] = "none"  # the demo triggers its own run
     say("migrating Airflow metadata database")
     airflow_runtime.migrate_metadata(url, env)

@@ -14,7 +14,6 @@ import contextlib
 import fcntl
 import logging
 import os
-import socket
 import subprocess
 import time
 import warnings
@@ -30,27 +29,11 @@ from psycopg import sql
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
 from clusterwatch import settings
+from clusterwatch.ports import free_port, port_is_free
 
 log = logging.getLogger(__name__)
 
 SUPERUSER = "postgres"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _port_is_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        # PostgreSQL binds with SO_REUSEADDR too: a port in TIME_WAIT is still ours.
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
 
 
 @dataclass
@@ -150,7 +133,7 @@ class EmbeddedPostgres:
                 "shared_buffers = 128MB\n"
                 "timezone = 'UTC'\n"
             )
-        port = int(os.environ.get("CLUSTERWATCH_EMBEDDED_PG_PORT") or _free_port())
+        port = int(os.environ.get("CLUSTERWATCH_EMBEDDED_PG_PORT") or free_port())
         self._set_port(port)
 
     def is_running(self) -> bool:
@@ -174,9 +157,9 @@ class EmbeddedPostgres:
             if self.is_running():
                 return False
             port = self.port()
-            if port is None or not _port_is_free(port):
+            if port is None or not port_is_free(port):
                 # The port was taken while we were stopped: move rather than fail.
-                self._set_port(_free_port())
+                self._set_port(free_port())
             self._prepare_permissions()
             self._pg("pg_ctl", ["-w", "-t", "60", "-l", str(self.log_file), "start"], timeout=90)
             _wait_for_connection(self.server_url(), timeout=30)
