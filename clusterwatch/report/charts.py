@@ -55,7 +55,7 @@ def activity_chart(activity: list[dict], names: dict[str, str], lang: str,
             for row in activity if row["cluster_id"] in kept]
     chart = alt.Chart(alt.Data(values=data)).mark_line(point=True).encode(
         x=alt.X("utcyearmonth(month):T", title=t["month"], axis=alt.Axis(format="%Y-%m")),
-        y=alt.Y("articles:Q", title=t["articles"]),
+        y=alt.Y("articles:Q", title=t["articles"], axis=alt.Axis(tickMinStep=1)),
         color=alt.Color("cluster:N", title=t["cluster"], legend=alt.Legend(orient="bottom", columns=2)),
         tooltip=[alt.Tooltip("cluster:N", title=t["cluster"]),
                  alt.Tooltip("utcyearmonth(month):T", title=t["month"], format="%Y-%m"),
@@ -78,7 +78,7 @@ def cluster_activity_chart(activity: list[dict], lang: str) -> dict | None:
     chart = alt.Chart(alt.Data(values=data)).mark_bar().encode(
         x=alt.X("utcyearmonth(month):O", title=t["month"],
                 axis=alt.Axis(format="%Y-%m", labelAngle=-45)),
-        y=alt.Y("sum(articles):Q", title=t["articles"]),
+        y=alt.Y("sum(articles):Q", title=t["articles"], axis=alt.Axis(tickMinStep=1)),
         color=alt.Color("language:N", title=t["language"]),
         tooltip=[alt.Tooltip("utcyearmonth(month):T", title=t["month"], format="%Y-%m"),
                  alt.Tooltip("language:N", title=t["language"]),
@@ -179,7 +179,7 @@ def quality_chart(quality: list[dict], lang: str) -> dict | None:
     chart = alt.Chart(alt.Data(values=data)).mark_bar().encode(
         x=alt.X("utcyearmonthdate(day):O", title=t["date"],
                 axis=alt.Axis(format="%Y-%m-%d", labelAngle=-45)),
-        y=alt.Y("sum(count):Q", title=t["validations"]),
+        y=alt.Y("sum(count):Q", title=t["validations"], axis=alt.Axis(tickMinStep=1)),
         color=alt.Color("outcome:N", title=t["outcome"],
                         scale=alt.Scale(domain=[t["validations_passed"], t["validations_failed"]],
                                         range=["#2a7f62", "#c0392b"])),
@@ -201,7 +201,7 @@ def source_activity_chart(activity: list[dict], lang: str) -> dict | None:
     chart = alt.Chart(alt.Data(values=data)).mark_bar().encode(
         x=alt.X("utcyearmonth(month):O", title=t["month"],
                 axis=alt.Axis(format="%Y-%m", labelAngle=-45)),
-        y=alt.Y("sum(articles):Q", title=t["articles"]),
+        y=alt.Y("sum(articles):Q", title=t["articles"], axis=alt.Axis(tickMinStep=1)),
         color=alt.Color("source:N", title=t["source"]),
         tooltip=[alt.Tooltip("source:N", title=t["source"]),
                  alt.Tooltip("utcyearmonth(month):T", title=t["month"], format="%Y-%m"),

@@ -11,6 +11,7 @@ it this test fails, it does not skip.
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -19,7 +20,7 @@ from clusterwatch.report.connection import analyst_url
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PAGES = [
     "index.html",
     "fr/index.html",
@@ -41,7 +42,7 @@ CHARTS_STATE = """() => Array.from(document.querySelectorAll('[data-chart]')).ma
 
 @pytest.fixture(scope="module")
 def browser():
-    assert shutil.which("chromium") or __import__("os").path.exists(CHROMIUM), (
+    assert Path(CHROMIUM).exists(), (
         "Debian's chromium is not installed: apt-get install -y --no-install-recommends chromium "
         "(.ci/run does it when missing)")
     from playwright.sync_api import sync_playwright

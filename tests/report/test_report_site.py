@@ -264,3 +264,20 @@ def test_ensure_analyst_login_creates_it_once(pg_server_url):
     finally:
         with psycopg.connect(pg_server_url, autocommit=True) as conn:
             conn.execute(sql.SQL("drop role if exists {}").format(sql.Identifier(login)))
+
+
+def test_demo_ends_with_the_report(report_warehouse, copy_without_dim_clusters, analyst_login,
+                                   tmp_path, monkeypatch, capsys):
+    from clusterwatch.demo import build_demo_report
+
+    monkeypatch.setenv("CLUSTERWATCH_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("CLUSTERWATCH_ANALYST_USER", analyst_login)
+    monkeypatch.delenv("CLUSTERWATCH_ANALYST_PASSWORD", raising=False)
+    monkeypatch.setenv("CLUSTERWATCH_DATABASE_URL", report_warehouse)
+    index = build_demo_report()
+    assert index == str(tmp_path / "home" / "report" / "index.html")
+    assert f"open {index}" in capsys.readouterr().out
+    # A mart not built yet: the demo names it instead of failing after a good pipeline run.
+    monkeypatch.setenv("CLUSTERWATCH_DATABASE_URL", copy_without_dim_clusters)
+    assert build_demo_report() is None
+    assert "report not built: the report needs marts.dim_clusters" in capsys.readouterr().out
