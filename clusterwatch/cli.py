@@ -328,13 +328,16 @@ def cmd_docs(args) -> int:
 def report_for_home(out: str | None = None, languages=None) -> dict:
     """Build the static report from the marts of the configured (or embedded) warehouse,
     reading as the analyst login (created on the embedded server when missing)."""
-    from clusterwatch import warehouse
+    from clusterwatch import db, warehouse
     from clusterwatch.report import LANGUAGES, build_report
     from clusterwatch.report.connection import analyst_url, ensure_analyst_login
 
     url = warehouse.warehouse_url()
     if not settings.configured_database_url():
-        ensure_analyst_login(url)  # loopback-only server of which the CLI is the owner
+        # The loopback-only embedded server, of which the CLI is the owner: make sure the
+        # analyst role and a login in it exist (a team server gets them from its DBA).
+        db.bootstrap(url)
+        ensure_analyst_login(url)
     return build_report(analyst_url(url), out or settings.home() / "report", languages or LANGUAGES)
 
 
