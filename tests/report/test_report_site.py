@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import uuid
 from pathlib import Path
 
 import psycopg
@@ -254,7 +255,7 @@ def test_required_marts_are_the_contract_ones():
 
 
 def test_ensure_analyst_login_creates_it_once(pg_server_url):
-    login = f"cw_report_ensure_{md5(pg_server_url)[:6]}"
+    login = f"cw_report_ensure_{uuid.uuid4().hex[:8]}"
     try:
         assert ensure_analyst_login(pg_server_url, login) is True
         assert ensure_analyst_login(pg_server_url, login) is False
