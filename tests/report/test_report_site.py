@@ -12,8 +12,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import ARTICLES, clone_warehouse, md5
 from psycopg import sql
+from report_warehouse import ARTICLES, clone_warehouse, md5
 
 from clusterwatch import cli, warehouse
 from clusterwatch.report import build_report
