@@ -53,6 +53,7 @@ COPY --chown=airflow:0 dags/ /opt/airflow/dags/
 COPY --chown=airflow:0 dbt_project/ /opt/clusterwatch/dbt_project/
 COPY --chown=airflow:0 demo/ /opt/clusterwatch/demo/
 COPY --chown=airflow:0 docker/airflow/ /opt/clusterwatch/docker/airflow/
+COPY --chown=airflow:0 docker/metabase/ /opt/clusterwatch/docker/metabase/
 # clusterwatch.settings finds dbt_project/, demo/ and dags/ beside its package (the
 # repository root in a checkout); installed, that is site-packages: point them there.
 RUN root="$(python -c 'from clusterwatch import settings; print(settings.PROJECT_ROOT)')" \

@@ -325,6 +325,30 @@ def cmd_docs(args) -> int:
     return 0
 
 
+def report_for_home(out: str | None = None, languages=None) -> dict:
+    """Build the static report from the marts of the configured (or embedded) warehouse,
+    reading as the analyst login (created on the embedded server when missing)."""
+    from clusterwatch import db, warehouse
+    from clusterwatch.report import LANGUAGES, build_report
+    from clusterwatch.report.connection import analyst_url, ensure_analyst_login
+
+    url = warehouse.warehouse_url()
+    if not settings.configured_database_url():
+        # The loopback-only embedded server, of which the CLI is the owner: make sure the
+        # analyst role and a login in it exist (a team server gets them from its DBA).
+        db.bootstrap(url)
+        ensure_analyst_login(url)
+    return build_report(analyst_url(url), out or settings.home() / "report", languages or LANGUAGES)
+
+
+def cmd_report(args) -> int:
+    result = report_for_home(args.out, [args.lang] if args.lang else None)
+    print(f"report: {result['index']} ({result['pages']} pages, {', '.join(result['languages'])}, "
+          f"{result['clusters']} clusters)")
+    _print_json(result)
+    return 0
+
+
 def cmd_ingest(args) -> int:
     from clusterwatch.jobs import ingest_path
 
@@ -428,6 +452,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--serve", action="store_true", help="also serve it on 127.0.0.1")
     p.add_argument("--port", type=int, default=8081)
     p.set_defaults(func=cmd_docs)
+
+    p = sub.add_parser(
+        "report", help="static observatory report (HTML, opens from disk) built from the marts as the analyst",
+        description="Write a self-contained static site from the `marts` schema, read with the analyst login "
+                    "(CLUSTERWATCH_ANALYST_USER / CLUSTERWATCH_ANALYST_PASSWORD): cluster activity, one page per "
+                    "cluster, hydrocarbon share and HHI, top products by RCA, the wilaya x sector location-quotient "
+                    "heat map, data quality and source health. French and Arabic (right-to-left). See docs/report.md.")
+    p.add_argument("--out", default=None,
+                   help="output folder, replaced as a whole on each run (default: $CLUSTERWATCH_HOME/report)")
+    p.add_argument("--lang", choices=["fr", "ar"], default=None, help="one language only (default: both, linked)")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("bench", help="benchmarks (ratios against a baseline measured in the same run)")
     p.add_argument("names", nargs="*", help="benchmark names (default: all)")
