@@ -6,8 +6,10 @@
     2. per source and year, only the newest HS revision loaded (hs_revision_year);
     3. per source, reporter and year, the bilateral rows, or the rows with partner
        World (W00 / WLD) when no bilateral row exists;
-    4. products at the finest HS level the source has for that reporter and year,
-       cut to 6 digits (national tariff lines of 8-10 digits roll up to HS6);
+    4. products cut to 6 digits (national tariff lines of 8-10 digits roll up to
+       HS6), and a code left out where the same partner also has a finer code
+       under it (2709 and 270900 for Italy: 270900 only), so that a download
+       mixing HS levels counts each flow once;
     5. per reporter and year, one source: BACI first (it carries the world totals
        the RCA needs), then UN Comtrade, then the national files.
 -#}
@@ -44,8 +46,17 @@ exports_flagged as (
         bool_or(partner_iso3 not in ('W00', 'WLD')) over (
             partition by data_source, reporter_iso3, trade_year
         ) as has_bilateral_rows,
-        length(hs_code) = max(length(hs_code)) over (
-            partition by data_source, reporter_iso3, trade_year
+        -- BACI is HS6 throughout: only the other sources can mix levels.
+        exports.data_source = 'baci' or not exists (
+            select 1
+            from exports as finer
+            where finer.data_source = exports.data_source
+                and finer.reporter_iso3 = exports.reporter_iso3
+                and finer.partner_iso3 = exports.partner_iso3
+                and finer.trade_year = exports.trade_year
+                and finer.hs_revision = exports.hs_revision
+                and length(finer.hs_code) > length(exports.hs_code)
+                and finer.hs_code like exports.hs_code || '%'
         ) as is_finest_level
     from exports
 ),
