@@ -64,7 +64,13 @@ def run_pipeline_once(client: airflow_runtime.AirflowClient, demo_site: str, tim
     return PipelineRun(scrape_run, transform, events, tasks)
 
 
-def ingest_demo_files(client: airflow_runtime.AirflowClient, database_url: str, timeout: float = 600) -> dict:
+# A full transform_warehouse run is ~90 Cosmos tasks (one dbt call each): ~10 min on a
+# busy 2-core machine, longer when other work shares it.
+TRANSFORM_TIMEOUT = 2400
+
+
+def ingest_demo_files(client: airflow_runtime.AirflowClient, database_url: str,
+                      timeout: float = TRANSFORM_TIMEOUT) -> dict:
     """Land the demo's registry and trade files, wait until the ledger has loaded and
     validated each of them (or found it a duplicate), then until the transform runs their
     asset events started are over. Returns {file name: state}."""
@@ -221,7 +227,7 @@ def run_demo(keep_running: bool = False, port: int | None = None) -> dict:
             client = airflow_runtime.AirflowClient.for_local_stack(stack)
             client.wait_for_dags([SCRAPE_DAG, TRANSFORM_DAG, INGEST_DAG])
             landed = ingest_demo_files(client, url)
-            run = run_pipeline_once(client, demo_site)
+            run = run_pipeline_once(client, demo_site, timeout=TRANSFORM_TIMEOUT)
         summary = read_summary(url)
         summary["seconds"] = round(time.monotonic() - t0, 1)
         summary["scrape_run_id"] = run.scrape_run["dag_run_id"]

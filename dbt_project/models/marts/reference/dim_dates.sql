@@ -16,8 +16,9 @@ companies as (
     select * from {{ ref('stg_registry__companies') }}
 ),
 
-trade_flows as (
-    select * from {{ ref('int_trade_flows_unioned') }}
+fct_trade_flows as (
+    -- The mart, not the union view: a scan of one table, not of every raw trade row.
+    select * from {{ ref('fct_trade_flows') }}
 ),
 
 years_in_data as (
@@ -28,7 +29,7 @@ years_in_data as (
     from companies
     union all
     select trade_year
-    from trade_flows
+    from fct_trade_flows
     union all
     select extract(year from current_date)::integer
 ),
