@@ -3,12 +3,17 @@
 1. Warehouse: the configured PostgreSQL, or the embedded one under the home.
 2. A local HTTP server serves the recorded site of `demo/site` (no internet).
 3. Airflow (api-server, scheduler, dag-processor, triggerer) starts on the same home.
-4. `scrape_news` is triggered over the REST API with the demo source set: it scrapes,
+4. The registry and trade files of `demo/landing` (real samples and SYNTHETIC trade and
+   registry files) are landed with their `.ready` markers: the AssetWatcher starts
+   `ingest_landing`, which loads and validates them; their `*_validated` events start
+   `transform_warehouse`. The demo follows them in the ledger (`ingest.batches`) and
+   waits until those transform runs are over.
+5. `scrape_news` is triggered over the REST API with the demo source set: it scrapes,
    loads `raw`, validates the batch with Great Expectations and emits the
    `news_articles_validated` asset event.
-5. That event (not this script) starts `transform_warehouse`, which runs dbt through
+6. That event (not this script) starts `transform_warehouse`, which runs dbt through
    Cosmos into `staging` and `marts`.
-6. A summary is read from the marts, the static report is built from them as the analyst
+7. A summary is read from the marts, the static report is built from them as the analyst
    (`$CLUSTERWATCH_HOME/report/index.html`, its path printed); the last line of output is
    one JSON object.
 """
@@ -19,12 +24,13 @@ import json
 import time
 from dataclasses import dataclass, field
 
-from clusterwatch import airflow_runtime, db, settings, warehouse
+from clusterwatch import airflow_runtime, db, demo_landing, settings, warehouse
 from clusterwatch.ports import free_port, port_is_free
 from clusterwatch.transform import ensure_manifest
 
 SCRAPE_DAG = "scrape_news"
 TRANSFORM_DAG = "transform_warehouse"
+INGEST_DAG = "ingest_landing"
 
 
 def say(message: str) -> None:
@@ -60,6 +66,45 @@ def run_pipeline_once(client: airflow_runtime.AirflowClient, demo_site: str, tim
     return PipelineRun(scrape_run, transform, events, tasks)
 
 
+# A full transform_warehouse run is ~90 Cosmos tasks (one dbt call each): ~10 min on a
+# busy 2-core machine, longer when other work shares it.
+TRANSFORM_TIMEOUT = 2400
+
+
+def ingest_demo_files(client: airflow_runtime.AirflowClient, database_url: str,
+                      timeout: float = TRANSFORM_TIMEOUT) -> dict:
+    """Land the demo's registry and trade files, wait until the ledger has loaded and
+    validated each of them (or found it a duplicate), then until the transform runs their
+    asset events started are over. Returns {file name: state}."""
+    from ingest import config
+
+    known_transforms = {r["dag_run_id"] for r in client.dag_runs(TRANSFORM_DAG)}
+    with db.connect(database_url) as conn:
+        since = conn.execute("select now()").fetchone()[0]  # the ledger's clock, not ours
+    landed = demo_landing.land_demo_files(config.landing_dir())
+    say(f"landed {len(landed)} registry / trade files in {config.landing_dir()}; waiting for {INGEST_DAG}")
+    progress = demo_landing.wait_for_landed_files(database_url, landed, since, timeout)
+    say("ledger: " + ", ".join(f"{name} {state}" for name, state in progress.items()))
+    problems = {n: s for n, s in progress.items() if s in ("rejected", "failed", "validation_failed")}
+    if problems:
+        raise RuntimeError(f"demo files not loaded: {problems}; see ingest.batches and {settings.logs_dir()}")
+    if any(state == "loaded" for state in progress.values()):
+        # Validated batches that changed rows were announced: wait for the transform they start.
+        client.wait_for_new_run(TRANSFORM_DAG, known_transforms, "asset_triggered", timeout)
+    deadline = time.monotonic() + timeout
+    while True:
+        runs = [r for r in client.dag_runs(TRANSFORM_DAG) if r["dag_run_id"] not in known_transforms]
+        if all(r["state"] in ("success", "failed") for r in runs):
+            break
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{TRANSFORM_DAG} runs still active after {timeout}s")
+        time.sleep(2)
+    failed = [r["dag_run_id"] for r in runs if r["state"] != "success"]
+    if failed:
+        raise RuntimeError(f"{TRANSFORM_DAG} runs failed: {failed}; logs under {settings.logs_dir()}")
+    return progress
+
+
 def read_summary(database_url: str) -> dict:
     with db.connect(database_url) as conn:
         by_source = conn.execute(
@@ -81,6 +126,23 @@ def read_summary(database_url: str) -> dict:
             """select count(distinct article_id)::int, count(distinct story_id)::int
                from marts.fct_article_mentions where is_cluster_related"""
         ).fetchone()
+        registry = conn.execute(
+            """select count(*)::int, count(sector_id)::int,
+                      count(*) filter (where wilaya_resolution = 'corrected_from_name')::int
+               from marts.dim_companies"""
+        ).fetchone()
+        strong_clusters = conn.execute(
+            """select wilaya_name_fr, sector_name_fr, location_quotient::float
+               from marts.fct_wilaya_sector_specialisation where is_strong_cluster
+               order by location_quotient desc"""
+        ).fetchall()
+        trade_flows = conn.execute("select count(*)::int from marts.fct_trade_flows").fetchone()[0]
+        algeria = conn.execute(
+            """select trade_year, data_source, hydrocarbon_share::float, hhi::float,
+                      products_with_rca_ge_1
+               from marts.fct_export_diversification where reporter_iso3 = 'DZA'
+               order by trade_year"""
+        ).fetchall()
         top_entities = conn.execute(
             """select entity_type, entity_name, count(distinct article_id)::int as articles
                from marts.fct_article_mentions
@@ -95,6 +157,12 @@ def read_summary(database_url: str) -> dict:
         "cluster_related_articles": related[0], "cluster_stories": related[1],
         "top_entities": [{"type": t, "name": n, "articles": a} for t, n, a in top_entities],
         "by_source": [{"source_id": s, "language": l, "articles": n} for s, l, n in by_source],
+        "companies": registry[0], "companies_with_sector": registry[1],
+        "companies_wilaya_corrected": registry[2],
+        "strong_clusters": [{"wilaya": w, "sector": s, "location_quotient": q} for w, s, q in strong_clusters],
+        "trade_flows": trade_flows,
+        "algeria_exports": [{"year": y, "source": src, "hydrocarbon_share": share, "hhi": hhi,
+                             "products_with_rca_ge_1": rca} for y, src, share, hhi, rca in algeria],
     }
 
 
@@ -110,6 +178,15 @@ def print_summary(summary: dict) -> None:
         print(f"    {entity['type']:<14} {entity['name']:<45} {entity['articles']:>3} articles")
     print(f"  quarantined pages: {summary['quarantined_pages']}; data-quality runs: {summary['dq_runs']}"
           f" ({summary['dq_runs_passed']} passed)")
+    print(f"  registry companies: {summary['companies']} ({summary['companies_with_sector']} with a sector,"
+          f" {summary['companies_wilaya_corrected']} wilaya corrected from the name) (marts.dim_companies)")
+    for cluster in summary["strong_clusters"]:
+        print(f"    strong cluster: {cluster['sector']} in {cluster['wilaya']} (LQ {cluster['location_quotient']:.2f})")
+    print(f"  trade flows: {summary['trade_flows']} (marts.fct_trade_flows; BACI sample is SYNTHETIC)")
+    for row in summary["algeria_exports"]:
+        share = "n/a" if row["hydrocarbon_share"] is None else f"{row['hydrocarbon_share']:.1%}"
+        print(f"    DZA {row['year']} ({row['source']}): hydrocarbon share {share}, HHI {row['hhi']:.3f},"
+              f" products with RCA>=1: {row['products_with_rca_ge_1']}")
 
 
 def build_demo_report(refresh_monitoring: bool = True) -> str | None:
@@ -172,13 +249,15 @@ def run_demo(keep_running: bool = False, port: int | None = None) -> dict:
             say(f"starting Airflow on {stack.base_url} (logs: {settings.logs_dir()})")
             stack.start()
             client = airflow_runtime.AirflowClient.for_local_stack(stack)
-            client.wait_for_dags([SCRAPE_DAG, TRANSFORM_DAG])
-            run = run_pipeline_once(client, demo_site)
+            client.wait_for_dags([SCRAPE_DAG, TRANSFORM_DAG, INGEST_DAG])
+            landed = ingest_demo_files(client, url)
+            run = run_pipeline_once(client, demo_site, timeout=TRANSFORM_TIMEOUT)
         summary = read_summary(url)
         summary["seconds"] = round(time.monotonic() - t0, 1)
         summary["scrape_run_id"] = run.scrape_run["dag_run_id"]
         summary["transform_run_id"] = run.transform_run["dag_run_id"]
         summary["transform_triggered_by"] = [e.get("extra") for e in run.triggering_events]
+        summary["landed_files"] = landed
         print_summary(summary)
         summary["report"] = build_demo_report()
     finally:

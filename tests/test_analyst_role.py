@@ -52,7 +52,8 @@ def test_analyst_reads_every_mart(built_warehouse, analyst_url):
             conn.execute(sql.SQL("select * from {} limit 1").format(sql.Identifier("marts", table)))
 
 
-@pytest.mark.parametrize("schema", ["raw", "quarantine", "monitoring", "staging", "intermediate", "ingest"])
+@pytest.mark.parametrize("schema", ["raw", "quarantine", "monitoring", "staging", "intermediate", "ingest",
+                                    "snapshots"])
 def test_analyst_cannot_read_outside_marts(built_warehouse, analyst_url, schema):
     tables = _relations(built_warehouse, schema)
     for table in tables:

@@ -30,6 +30,12 @@ MART_TABLES = (
 # Built from the platform's monitoring tables (issue 6); tests/expectations/test_monitoring_marts.py
 # fills and checks them.
 MONITORING_MART_TABLES = ("fct_data_quality_daily", "fct_alerts", "dim_monitored_sources")
+# Registry, trade and reference marts (empty here: tests/dbt/test_registry_trade_marts.py
+# loads real files and checks their values).
+REGISTRY_TRADE_MART_TABLES = (
+    "dim_sectors", "dim_wilayas", "dim_dates", "dim_companies", "fct_trade_flows",
+    "fct_product_rca", "fct_export_diversification", "fct_wilaya_sector_specialisation",
+)
 
 
 def utc(*parts: int) -> datetime:
@@ -259,8 +265,9 @@ def test_analyst_can_read_every_mart_after_a_rebuild(built):
     url = built["url"]
     tables = query(url, "select table_name from information_schema.tables "
                         "where table_schema = 'marts' order by 1")
-    assert sorted(name for (name,) in tables) == sorted(MART_TABLES + MONITORING_MART_TABLES)
-    for table in MART_TABLES + MONITORING_MART_TABLES:
+    assert sorted(name for (name,) in tables) == sorted(
+        MART_TABLES + MONITORING_MART_TABLES + REGISTRY_TRADE_MART_TABLES)
+    for table in MART_TABLES + MONITORING_MART_TABLES + REGISTRY_TRADE_MART_TABLES:
         assert query(url, "select has_table_privilege('clusterwatch_analyst', %s, 'select')",
                      (f"marts.{table}",)) == [(True,)], table
     # ... and nothing upstream of the marts.
@@ -293,14 +300,28 @@ def test_models_land_in_their_layer_schemas(built):
         where table_schema in ('staging', 'intermediate', 'marts') order by 1, 2""")
     assert rows == [
         ("intermediate", "int_articles_measured", "VIEW"),
+        ("intermediate", "int_companies_located", "VIEW"),
+        ("intermediate", "int_product_exports_selected", "VIEW"),
+        ("intermediate", "int_trade_flows_unioned", "VIEW"),
+        ("marts", "dim_companies", "BASE TABLE"),
+        ("marts", "dim_dates", "BASE TABLE"),
         ("marts", "dim_monitored_sources", "BASE TABLE"),
+        ("marts", "dim_sectors", "BASE TABLE"),
         ("marts", "dim_sources", "BASE TABLE"),
+        ("marts", "dim_wilayas", "BASE TABLE"),
         ("marts", "fct_alerts", "BASE TABLE"),
         ("marts", "fct_article_mentions", "BASE TABLE"),
         ("marts", "fct_article_publications", "BASE TABLE"),
         ("marts", "fct_data_quality_daily", "BASE TABLE"),
+        ("marts", "fct_export_diversification", "BASE TABLE"),
+        ("marts", "fct_product_rca", "BASE TABLE"),
         ("marts", "fct_scrape_runs_daily", "BASE TABLE"),
         ("marts", "fct_source_activity_monthly", "BASE TABLE"),
+        ("marts", "fct_trade_flows", "BASE TABLE"),
+        ("marts", "fct_wilaya_sector_specialisation", "BASE TABLE"),
+        ("staging", "sector_activity_codes", "BASE TABLE"),
+        ("staging", "sector_hs_chapters", "BASE TABLE"),
+        ("staging", "sectors", "BASE TABLE"),
         ("staging", "sources", "BASE TABLE"),
         ("staging", "stg_monitoring__alert_deliveries", "VIEW"),
         ("staging", "stg_monitoring__alerts", "VIEW"),
