@@ -35,9 +35,10 @@ from typing import Callable, Iterator
 import psycopg
 from psycopg import sql
 
+from ingest import fastcopy
 from ingest.formats import OpenedFile, open_file
 from ingest.formats.base import Finding, Rejection, RowRejected, map_header, missing_required
-from ingest.formats.layouts import Context, Layout, TableSpec
+from ingest.formats.layouts import Context, Layout, TableSpec, baci_constants
 
 log = logging.getLogger(__name__)
 
@@ -223,30 +224,11 @@ def load(conn, batch_id: str, opened: OpenedFile, *, path: Path, file_name: str,
 
     stream = _Stream(opened, file_name, progress)
     try:
-        rows = stream.rows(tail=(batch_id,))
-        first = next(rows, None)
-        if first is not None and not _key_exists(conn, main, first):
-            try:
-                with conn.transaction():  # a savepoint: a refused key undoes only this attempt
-                    _direct(conn, batch_id, main, _chain(first, rows), stream, result)
-                clock.lap("read_type_copy")
-            except psycopg.errors.UniqueViolation as exc:
-                clock.lap("direct_attempt")
-                log.info("batch %s: keys already in %s or repeated in the file (%s); staging and merging",
-                         batch_id, main.name, exc.diag.message_detail)
-                stream.close()
-                opened = open_file(path, layout.dataset, opened.format)
-                stream = _Stream(opened, file_name, progress)
-                first, rows = None, stream.rows(tail=(batch_id,))
-                result.path = "merge"
-        if result.path == "merge":
-            _create_stage(conn, STAGE, main)
-            _staged_merge(conn, batch_id, main, side, _chain(first, rows) if first else rows, stream, result,
-                          clock)
-        if side:
-            _copy_side_rows(conn, side, stream.side_rows)
-            _merge_side(conn, batch_id, side)
-        clock.lap("merge")
+        if _fast(conn, batch_id, opened, path, stream, result, progress):
+            clock.lap("fast_path")
+        else:
+            clock.lap("fast_attempt")
+            opened, stream = _careful(conn, batch_id, opened, path, file_name, stream, result, clock, progress)
         _write_quarantine_and_findings(conn, batch_id, layout, stream, path, opened, result)
         clock.lap("quarantine_findings")
     finally:
@@ -261,6 +243,72 @@ def load(conn, batch_id: str, opened: OpenedFile, *, path: Path, file_name: str,
                                  f"than loaded ({result.rows_loaded})")
     log.info("batch %s (%s): %s; seconds per phase %s", batch_id, result.path, result.counts(), result.timings)
     return result
+
+
+def _fast(conn, batch_id: str, opened: OpenedFile, path: Path, stream: _Stream, result: LoadResult,
+          progress) -> bool:
+    """The fast path (ingest/fastcopy.py) when the file and the table allow it; False
+    (nothing left behind) when the careful path must load the file."""
+    layout = opened.layout
+    if layout.side is not None:
+        return False
+    match = None
+    if layout.name == "baci":
+        match = fastcopy.plan(opened, baci_constants(stream.context.file_name))
+    if match is None or not fastcopy.is_empty(conn, layout.main):
+        return False
+    try:
+        with conn.transaction():  # a savepoint: a refused file leaves nothing, indexes included
+            copied = fastcopy.copy_into_empty(conn, layout.main, batch_id, match, path, progress)
+    except fastcopy.FALLBACK as exc:
+        log.info("batch %s: careful path (%s: %s)", batch_id, type(exc).__name__, str(exc).splitlines()[0])
+        return False
+    result.path = "fast"
+    result.timings.update({f"fast.{name}": seconds for name, seconds in copied.timings.items()})
+    stream.rows_in = stream.typed = copied.rows
+    result.rows_in = result.rows_loaded = result.rows_inserted = copied.rows
+    if copied.rows == 0:
+        stream.findings.add(Finding("no_data_rows", "the header is there but no data row follows",
+                                    line_number=match.header_line))
+    if copied.padded:
+        stream.context.counters["hs_code_zero_padded"] = copied.padded
+        stream.context.samples["hs_code_zero_padded"] = copied.padded_sample
+    for finding in layout.batch_findings(stream.context):
+        stream.findings.add(finding)
+    return True
+
+
+def _careful(conn, batch_id: str, opened: OpenedFile, path: Path, file_name: str, stream: _Stream,
+             result: LoadResult, clock: _Clock, progress) -> tuple[OpenedFile, _Stream]:
+    """Row by row in Python: every row typed and checked, bad ones spooled for the
+    quarantine with their reason; then direct or merge (module docstring)."""
+    layout = opened.layout
+    main, side = layout.main, layout.side
+    rows = stream.rows(tail=(batch_id,))
+    first = next(rows, None)
+    if first is not None and not _key_exists(conn, main, first):
+        try:
+            with conn.transaction():  # a savepoint: a refused key undoes only this attempt
+                _direct(conn, batch_id, main, _chain(first, rows), stream, result)
+            clock.lap("read_type_copy")
+        except psycopg.errors.UniqueViolation as exc:
+            clock.lap("direct_attempt")
+            log.info("batch %s: keys already in %s or repeated in the file (%s); staging and merging",
+                     batch_id, main.name, exc.diag.message_detail)
+            stream.close()
+            opened = open_file(path, layout.dataset, opened.format)
+            stream = _Stream(opened, file_name, progress)
+            first, rows = None, stream.rows(tail=(batch_id,))
+            result.path = "merge"
+    if result.path == "merge":
+        _create_stage(conn, STAGE, main)
+        _staged_merge(conn, batch_id, main, side, _chain(first, rows) if first else rows, stream, result,
+                      clock)
+    if side:
+        _copy_side_rows(conn, side, stream.side_rows)
+        _merge_side(conn, batch_id, side)
+    clock.lap("merge")
+    return opened, stream
 
 
 def _chain(first, rest):
