@@ -152,44 +152,32 @@ def is_empty(conn, spec: TableSpec) -> bool:
     return not conn.execute(sql.SQL("select exists (select 1 from {})").format(_ident(spec.name))).fetchone()[0]
 
 
-def copy_into_empty(conn, spec: TableSpec, batch_id: str, fast: Plan, path: Path,
-                    progress: Callable[[int], None] | None = None) -> Copied:
-    """COPY the file into the empty raw table with its indexes dropped, check, rebuild
-    the indexes. Must run inside a savepoint of the caller's (FALLBACK rolls it back)."""
-    table = _ident(spec.name)
-    timings, started = {}, time.perf_counter()
+class _Laps:
+    def __init__(self):
+        self.timings, self.started = {}, time.perf_counter()
 
-    def lap(name: str) -> None:
-        nonlocal started
+    def __call__(self, name: str) -> None:
         now = time.perf_counter()
-        timings[name], started = round(now - started, 3), now
+        self.timings[name], self.started = round(now - self.started, 3), now
 
-    conn.execute(sql.SQL("lock table {} in access exclusive mode").format(table))
-    if not is_empty(conn, spec):
-        raise NotFast(f"{spec.name} is not empty")
-    indexes = conn.execute(
-        """select i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), c.conname,
-                  pg_get_constraintdef(c.oid)
-           from pg_index i left join pg_constraint c on c.conindid = i.indexrelid and c.conrelid = i.indrelid
-           where i.indrelid = %s::regclass order by c.conname nulls last""", (spec.name,)).fetchall()
-    for index, _, constraint, _ in indexes:
-        if constraint:
-            conn.execute(sql.SQL("alter table {} drop constraint {}").format(table, sql.Identifier(constraint)))
-        else:
-            conn.execute(sql.SQL("drop index {}").format(_ident(index)))
 
-    # Columns the file does not carry come from defaults set for this load only (the
-    # ALTERs are part of the savepoint: a rollback or a crash restores the table).
-    defaults = dict(conn.execute(
+def _defaults(conn, table_name: str) -> dict:
+    return dict(conn.execute(
         "select a.attname, pg_get_expr(d.adbin, d.adrelid) from pg_attribute a "
         "left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum "
-        "where a.attrelid = %s::regclass and a.attnum > 0 and not a.attisdropped", (spec.name,)).fetchall())
+        "where a.attrelid = %s::regclass and a.attnum > 0 and not a.attisdropped", (table_name,)).fetchall())
+
+
+def _copy_and_check(conn, table: sql.Composable, batch_id: str, fast: Plan, path: Path, progress,
+                    lap: _Laps) -> tuple[int, int, str | None]:
+    """Defaults for the columns the file lacks (the batch, the file name's constants, a
+    line number from a sequence), COPY, the checks, the lost zeros restored.
+    Returns (rows, padded, padded sample); leaves the defaults set."""
     conn.execute(sql.SQL("drop sequence if exists {}").format(sql.Identifier("pg_temp", _LINE_SEQUENCE)))
     conn.execute(sql.SQL("create temporary sequence {} start with {}").format(
         sql.Identifier(_LINE_SEQUENCE), sql.Literal(fast.header_line + 1)))
-    given = {**fast.constants, "_batch_id": batch_id}
     settings = [sql.SQL("alter column {} set default {}").format(sql.Identifier(c), sql.Literal(v))
-                for c, v in given.items()]
+                for c, v in {**fast.constants, "_batch_id": batch_id}.items()]
     settings.append(sql.SQL("alter column _line_number set default nextval({})").format(
         sql.Literal(f"pg_temp.{_LINE_SEQUENCE}")))
     conn.execute(sql.SQL("alter table {} {}").format(table, sql.SQL(", ").join(settings)))
@@ -204,9 +192,11 @@ def copy_into_empty(conn, spec: TableSpec, batch_id: str, fast: Plan, path: Path
     lap("copy")
 
     # What the column types do not check, in one scan (the cast raises DataError on a
-    # code that is not all digits: the caller falls back).
+    # code that is not all digits: the caller falls back). NULLs: the stage has no NOT
+    # NULL constraint ('NA' is NULL in any column).
     bad, padded = conn.execute(sql.SQL(
-        """select count(*) filter (where year not between 1900 and 2100
+        """select count(*) filter (where year is null or exporter_code is null or importer_code is null
+                                   or value_kusd is null or year not between 1900 and 2100
                                    or length(product_code) not in (5, 6) or left(product_code, 1) = '+'
                                    or product_code::integer < 0),
                   count(*) filter (where length(product_code) = 5)
@@ -219,14 +209,43 @@ def copy_into_empty(conn, spec: TableSpec, batch_id: str, fast: Plan, path: Path
                                          "order by _line_number limit 1").format(table)).fetchone()
         conn.execute(sql.SQL("update {} set product_code = '0' || product_code where length(product_code) = 5")
                      .format(table))
-
     lap("check")
+    return rows, padded, sample
+
+
+def _drop_line_sequence(conn) -> None:
+    """After the default that used it is gone (a temporary sequence lives as long as the session)."""
+    conn.execute(sql.SQL("drop sequence {}").format(sql.Identifier("pg_temp", _LINE_SEQUENCE)))
+
+
+def copy_into_empty(conn, spec: TableSpec, batch_id: str, fast: Plan, path: Path,
+                    progress: Callable[[int], None] | None = None) -> Copied:
+    """COPY the file into the empty raw table with its indexes dropped, check, rebuild
+    the indexes. Must run inside a savepoint of the caller's (FALLBACK rolls it back)."""
+    table, lap = _ident(spec.name), _Laps()
+    conn.execute(sql.SQL("lock table {} in access exclusive mode").format(table))
+    if not is_empty(conn, spec):
+        raise NotFast(f"{spec.name} is not empty")
+    indexes = conn.execute(
+        """select i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), c.conname,
+                  pg_get_constraintdef(c.oid)
+           from pg_index i left join pg_constraint c on c.conindid = i.indexrelid and c.conrelid = i.indrelid
+           where i.indrelid = %s::regclass order by c.conname nulls last""", (spec.name,)).fetchall()
+    for index, _, constraint, _ in indexes:
+        if constraint:
+            conn.execute(sql.SQL("alter table {} drop constraint {}").format(table, sql.Identifier(constraint)))
+        else:
+            conn.execute(sql.SQL("drop index {}").format(_ident(index)))
+    # The defaults are set for this load only (the ALTERs are part of the savepoint: a
+    # rollback or a crash restores the table), then put back as they were.
+    defaults = _defaults(conn, spec.name)
+    rows, padded, sample = _copy_and_check(conn, table, batch_id, fast, path, progress, lap)
     restore = [sql.SQL("alter column {} drop default").format(sql.Identifier(c))
                if defaults.get(c) is None else
                sql.SQL("alter column {} set default {}").format(sql.Identifier(c), sql.SQL(defaults[c]))
-               for c in [*given, "_line_number"]]
+               for c in [*fast.constants, "_batch_id", "_line_number"]]
     conn.execute(sql.SQL("alter table {} {}").format(table, sql.SQL(", ").join(restore)))
-    conn.execute(sql.SQL("drop sequence {}").format(sql.Identifier("pg_temp", _LINE_SEQUENCE)))
+    _drop_line_sequence(conn)
     # One sort per index; the in-memory sort of 1M keys needs ~100 MB (64 MB spills).
     conn.execute("set local maintenance_work_mem = '256MB'")
     for index, definition, constraint, constraint_definition in indexes:
@@ -236,4 +255,16 @@ def copy_into_empty(conn, spec: TableSpec, batch_id: str, fast: Plan, path: Path
         else:
             conn.execute(definition)
     lap("indexes")
-    return Copied(rows, padded, sample, timings)
+    return Copied(rows, padded, sample, lap.timings)
+
+
+def copy_into_stage(conn, stage: str, batch_id: str, fast: Plan, path: Path,
+                    progress: Callable[[int], None] | None = None) -> Copied:
+    """COPY the file into the loader's temporary stage (created by the caller: the raw
+    table's column types, no constraint) and check it; the loader then inserts it into
+    the raw table, whose indexes stay, or merges it. Inside a savepoint of the caller's."""
+    lap = _Laps()
+    rows, padded, sample = _copy_and_check(conn, sql.Identifier(stage), batch_id, fast, path, progress, lap)
+    conn.execute(sql.SQL("alter table {} alter column _line_number drop default").format(sql.Identifier(stage)))
+    _drop_line_sequence(conn)
+    return Copied(rows, padded, sample, lap.timings)

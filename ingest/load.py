@@ -224,9 +224,7 @@ def load(conn, batch_id: str, opened: OpenedFile, *, path: Path, file_name: str,
 
     stream = _Stream(opened, file_name, progress)
     try:
-        if _fast(conn, batch_id, opened, path, stream, result, progress):
-            clock.lap("fast_path")
-        else:
+        if not _fast(conn, batch_id, opened, path, stream, result, progress, clock):
             clock.lap("fast_attempt")
             opened, stream = _careful(conn, batch_id, opened, path, file_name, stream, result, clock, progress)
         _write_quarantine_and_findings(conn, batch_id, layout, stream, path, opened, result)
@@ -246,27 +244,34 @@ def load(conn, batch_id: str, opened: OpenedFile, *, path: Path, file_name: str,
 
 
 def _fast(conn, batch_id: str, opened: OpenedFile, path: Path, stream: _Stream, result: LoadResult,
-          progress) -> bool:
-    """The fast path (ingest/fastcopy.py) when the file and the table allow it; False
-    (nothing left behind) when the careful path must load the file."""
+          progress, clock: _Clock) -> bool:
+    """The fast path (ingest/fastcopy.py) when the file allows it: PostgreSQL parses and
+    types the file's bytes, straight into an empty raw table, else into the stage that is
+    then inserted or merged like the careful path's. False (nothing left behind) when the
+    careful path must load the file."""
     layout = opened.layout
+    main = layout.main
     if layout.side is not None:
         return False
     match = None
     if layout.name == "baci":
         match = fastcopy.plan(opened, baci_constants(stream.context.file_name))
-    if match is None or not fastcopy.is_empty(conn, layout.main):
+    if match is None:
         return False
+    empty = fastcopy.is_empty(conn, main)
     try:
         with conn.transaction():  # a savepoint: a refused file leaves nothing, indexes included
-            copied = fastcopy.copy_into_empty(conn, layout.main, batch_id, match, path, progress)
+            if empty:
+                copied = fastcopy.copy_into_empty(conn, main, batch_id, match, path, progress)
+            else:
+                _create_stage(conn, STAGE, main)
+                copied = fastcopy.copy_into_stage(conn, STAGE, batch_id, match, path, progress)
     except fastcopy.FALLBACK as exc:
         log.info("batch %s: careful path (%s: %s)", batch_id, type(exc).__name__, str(exc).splitlines()[0])
         return False
-    result.path = "fast"
     result.timings.update({f"fast.{name}": seconds for name, seconds in copied.timings.items()})
+    clock.lap("fast_copy")
     stream.rows_in = stream.typed = copied.rows
-    result.rows_in = result.rows_loaded = result.rows_inserted = copied.rows
     if copied.rows == 0:
         stream.findings.add(Finding("no_data_rows", "the header is there but no data row follows",
                                     line_number=match.header_line))
@@ -275,6 +280,32 @@ def _fast(conn, batch_id: str, opened: OpenedFile, path: Path, stream: _Stream, 
         stream.context.samples["hs_code_zero_padded"] = copied.padded_sample
     for finding in layout.batch_findings(stream.context):
         stream.findings.add(finding)
+    if empty:
+        result.path = "fast"
+        result.rows_in = result.rows_loaded = result.rows_inserted = copied.rows
+        return True
+    # Like the careful path: straight into the raw table when the first row's key is new
+    # (its primary key refuses a key loaded before or repeated), else merged.
+    first_key_new = not conn.execute(sql.SQL(
+        "select exists (select 1 from {raw} r join (select * from {stage} where _line_number = %s) s on {match})"
+    ).format(raw=_ident(main.name), stage=sql.Identifier(STAGE), match=sql.SQL(" and ").join(
+        sql.SQL("r.{c} = s.{c}").format(c=sql.Identifier(c)) for c in main.key)),
+        (match.header_line + 1,)).fetchone()[0]
+    if copied.rows and first_key_new:
+        try:
+            with conn.transaction():
+                result.rows_inserted = conn.execute(sql.SQL(
+                    "insert into {} ({columns}, _batch_id, _line_number, _sheet) "
+                    "select {columns}, _batch_id, _line_number, _sheet from {}").format(
+                    _ident(main.name), sql.Identifier(STAGE), columns=_columns(main.columns))).rowcount
+            result.path = "fast+direct"
+            result.rows_in = result.rows_loaded = copied.rows
+            clock.lap("insert")
+            return True
+        except psycopg.errors.UniqueViolation:
+            clock.lap("insert_attempt")
+    result.path = "fast+merge"
+    _merge_stage(conn, batch_id, main, None, stream, result, clock)
     return True
 
 
@@ -341,6 +372,12 @@ def _staged_merge(conn, batch_id: str, main: TableSpec, side: TableSpec | None, 
         for row in rows:  # (columns..., line, sheet, batch id)
             write(row)
     clock.lap("read_type_copy")
+    _merge_stage(conn, batch_id, main, side, stream, result, clock)
+
+
+def _merge_stage(conn, batch_id: str, main: TableSpec, side: TableSpec | None, stream: _Stream,
+                 result: LoadResult, clock: _Clock) -> None:
+    """The filled stage: in-file duplicates to the quarantine, then the merge by key."""
     in_stage = conn.execute(sql.SQL("select count(*) from {}").format(sql.Identifier(STAGE))).fetchone()[0]
     if in_stage != stream.typed:
         raise LoadInvariantError(f"{stream.typed} rows written to the stage, {in_stage} arrived")

@@ -96,18 +96,16 @@ def test_the_fast_path_ends_exactly_like_the_careful_path(load, tmp_path, caplog
     assert [r[9] for r in fast_rows] == [2, 3, 4, 5, 6]
     assert [f[0] for f in fast_findings] == ["hs_code_zero_padded"]
 
-    # The same file through the careful path: the raw table holds a row, so no fast path.
+    # The same records through the careful path (a quoted field sends the file there).
     with psycopg.connect(load.url) as conn:
         conn.execute("truncate raw.trade_baci_flows, ingest.batches cascade")
-        conn.execute("""insert into raw.trade_baci_flows (hs_revision, year, exporter_code, importer_code,
-                        product_code, value_kusd, _batch_id, _line_number) values ('HS17', 1999, 1, 2, '010101', 1,
-                        'trade-sentinel', 2)""")
     caplog.clear()
-    careful = load(path, "trade")
+    quoted = write_text(tmp_path / "quoted" / NAME, CLEAN.replace("2022,12,251,270900", '"2022",12,251,270900'))
+    careful = load(quoted, "trade")
     assert _path_taken(caplog) == "direct"
-    assert careful.batch_id == fast.batch_id
-    assert _raw_rows(load.url) == fast_rows
+    assert [r[:8] + r[9:] for r in _raw_rows(load.url)] == [r[:8] + r[9:] for r in fast_rows]
     assert _findings(load.url) == fast_findings
+    assert careful.rows_loaded == 5
 
 
 @pytest.mark.parametrize("bad_line, reason", [
@@ -132,11 +130,26 @@ def test_a_doubtful_row_sends_the_file_to_the_careful_path_and_to_the_quarantine
     assert _table_shape(load.url) == shape
 
 
-def test_a_raw_table_that_holds_rows_keeps_its_indexes_while_loading(load, tmp_path, caplog):
+def test_into_a_raw_table_that_holds_rows_the_stage_is_inserted_or_merged(load, tmp_path, caplog):
     caplog.set_level(logging.INFO, logger="ingest.load")
+    shape = _table_shape(load.url)
     load(write_text(tmp_path / NAME, CLEAN), "trade")
-    next_year = write_text(tmp_path / "BACI_HS17_Y2023_V202401.csv", CLEAN.replace("2022,", "2023,"))
-    caplog.clear()
-    result = load(next_year, "trade")
-    assert _path_taken(caplog) == "direct" and result.rows_inserted == 5
+
+    caplog.clear()  # new keys: the stage goes straight in, the indexes never left
+    next_year = load(write_text(tmp_path / "BACI_HS17_Y2023_V202401.csv", CLEAN.replace("2022,", "2023,")), "trade")
+    assert _path_taken(caplog) == "fast+direct"
+    assert (next_year.rows_inserted, next_year.rows_updated, next_year.findings) == (5, 0, 1)
+    assert _table_shape(load.url) == shape
+
+    caplog.clear()  # the same keys, one value changed, one key twice: merged
+    changed = CLEAN.replace("7250010.5", "7250011.5") + "2022,12,251,270900,1.0,1.0\n"
+    merged = load(write_text(tmp_path / "BACI_HS17_Y2022_V202501.csv", changed), "trade")
+    assert _path_taken(caplog) == "fast+merge"
+    assert (merged.rows_in, merged.rows_loaded, merged.rows_rejected) == (6, 5, 1)
+    assert (merged.rows_inserted, merged.rows_updated, merged.rows_unchanged) == (0, 5, 0)  # release changed
+    assert query(load.url, "select line_number, reason, raw_line from quarantine.trade_rows") == \
+        [(7, "duplicate_key", "2022,12,251,270900,1.0,1.0")]
     assert scalar(load.url, "select count(*) from raw.trade_baci_flows") == 10
+    assert scalar(load.url, "select value_kusd::text from raw.trade_baci_flows where year = 2022 "
+                            "and importer_code = 381") == "7250011.5"
+    assert _table_shape(load.url) == shape
