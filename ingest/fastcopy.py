@@ -1,11 +1,13 @@
-"""The fast path: a well-formed BACI CSV file into an empty raw table, parsed and typed by
-PostgreSQL (one `COPY` of the file's bytes) instead of row by row in Python.
+"""The fast path: a well-formed BACI CSV file parsed and typed by PostgreSQL (one `COPY` of
+the file's bytes) instead of row by row in Python.
 
 Why: per-row Python reading and typing costs about as much as the whole bare COPY, and
 maintaining the primary key and the `_batch_id` index row by row costs twice that again
 (docs/ingestion.md, "Measured"). On an *empty* raw table neither is needed: COPY streams
 the bytes into the table with no index, and the indexes are built afterwards by one sort
-each. A raw table that holds rows keeps its indexes: it takes the careful path.
+each (`copy_into_empty`). A raw table that holds rows keeps its indexes (never dropped
+on a shared table): the bytes go into the loader's temporary stage (`copy_into_stage`),
+which the loader inserts or merges by key exactly as it does the careful path's stage.
 
 It is optimistic and never guesses. The file qualifies only when every value is one
 PostgreSQL reads exactly as the careful path types it:
@@ -28,8 +30,8 @@ inside the caller's savepoint: it is rolled back, indexes and defaults included,
 the careful path loads the file, quarantining each bad row with its reason. So a file
 with one bad row pays for both; a clean file pays for one COPY and two index builds.
 
-The table is locked ACCESS EXCLUSIVE meanwhile (its indexes are dropped and rebuilt):
-readers of the empty table wait for the load to commit.
+An empty table is locked ACCESS EXCLUSIVE meanwhile (its indexes are dropped and
+rebuilt): readers of the empty table wait for the load to commit.
 """
 
 from __future__ import annotations

@@ -1,5 +1,10 @@
 """Load one opened file into `raw`, in the caller's transaction (all or nothing).
 
+0. Fast path (ingest/fastcopy.py): a well-formed BACI CSV file is not read row by row in
+   Python: PostgreSQL parses and types its bytes (one COPY), straight into an empty raw
+   table whose indexes are rebuilt afterwards, or into the stage of (2). Anything
+   doubtful (a byte, a value, a check, a duplicate key) rolls that back in a savepoint
+   and the file takes the careful path below, which quarantines each bad row.
 1. Rows stream from the reader through the layout's typer. A row that cannot be split or
    typed is spooled (to a temporary file: memory stays flat whatever the file size) for
    the quarantine. Good rows are streamed with COPY (psycopg 3, text format: values are
