@@ -7,7 +7,9 @@ maintaining the primary key and the `_batch_id` index row by row costs twice tha
 the bytes into the table with no index, and the indexes are built afterwards by one sort
 each (`copy_into_empty`). A raw table that holds rows keeps its indexes (never dropped
 on a shared table): the bytes go into the loader's temporary stage (`copy_into_stage`),
-which the loader inserts or merges by key exactly as it does the careful path's stage.
+which the loader merges by key exactly as it does the careful path's stage. (New keys
+into such a table take the careful direct path: its COPY straight into the raw table
+beats an INSERT ... SELECT from a stage, which feeds the indexes row by row.)
 
 It is optimistic and never guesses. The file qualifies only when every value is one
 PostgreSQL reads exactly as the careful path types it:
@@ -146,6 +148,25 @@ def blocks(path: Path, progress: Callable[[int], None] | None = None, every: int
             yield clean_block(tail)
 
 
+def first_record(path: Path, fast: Plan) -> dict | None:
+    """The first record's values by raw column (with the file's constants), as the fast
+    path would load them; None when it has none or would refuse it."""
+    with open(path, "rb") as handle:
+        handle.readline()
+        line = handle.readline()
+    try:
+        cells = clean_block(line).rstrip(b"\r\n").decode("ascii").split(",")
+    except NotFast:
+        return None
+    if len(cells) != len(fast.columns):
+        return None
+    values = {**fast.constants, **{c: (None if v == "NA" else v) for c, v in zip(fast.columns, cells)}}
+    code = values.get("product_code")
+    if code and len(code) == 5 and code.isdigit():
+        values["product_code"] = "0" + code
+    return values
+
+
 def _ident(qualified: str) -> sql.Identifier:
     return sql.Identifier(*qualified.split("."))
 
@@ -263,8 +284,8 @@ def copy_into_empty(conn, spec: TableSpec, batch_id: str, fast: Plan, path: Path
 def copy_into_stage(conn, stage: str, batch_id: str, fast: Plan, path: Path,
                     progress: Callable[[int], None] | None = None) -> Copied:
     """COPY the file into the loader's temporary stage (created by the caller: the raw
-    table's column types, no constraint) and check it; the loader then inserts it into
-    the raw table, whose indexes stay, or merges it. Inside a savepoint of the caller's."""
+    table's column types, no constraint) and check it; the loader then merges it into the
+    raw table, whose indexes stay. Inside a savepoint of the caller's."""
     lap = _Laps()
     rows, padded, sample = _copy_and_check(conn, sql.Identifier(stage), batch_id, fast, path, progress, lap)
     conn.execute(sql.SQL("alter table {} alter column _line_number drop default").format(sql.Identifier(stage)))

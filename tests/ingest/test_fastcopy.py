@@ -77,6 +77,19 @@ def test_blocks_are_whole_lines_and_report_progress(tmp_path):
     assert seen == sorted(seen) and seen[0] >= 300 and len(seen) == 3
 
 
+def test_first_record_as_the_fast_path_would_load_it(tmp_path):
+    from ingest.fastcopy import Plan, first_record
+
+    plan = Plan(("year", "exporter_code", "importer_code", "product_code", "value_kusd", "quantity_tonnes"), 1,
+                {"hs_revision": "HS17", "baci_release": "V202401"})
+    path = write_text(tmp_path / NAME, "t,i,j,k,v,q\n2022, 12,251,10121,12.5,   NA\r\n2022,1,2,3,4,5\n")
+    assert first_record(path, plan) == {"hs_revision": "HS17", "baci_release": "V202401", "year": "2022",
+                                        "exporter_code": "12", "importer_code": "251", "product_code": "010121",
+                                        "value_kusd": "12.5", "quantity_tonnes": None}
+    assert first_record(write_text(tmp_path / "q.csv", 't,i,j,k,v,q\n"2022",1,2,3,4,5\n'), plan) is None
+    assert first_record(write_text(tmp_path / "e.csv", "t,i,j,k,v,q\n"), plan) is None
+
+
 # -- against PostgreSQL -------------------------------------------------------------------
 def test_the_fast_path_ends_exactly_like_the_careful_path(load, tmp_path, caplog):
     caplog.set_level(logging.INFO, logger="ingest.load")
@@ -130,14 +143,14 @@ def test_a_doubtful_row_sends_the_file_to_the_careful_path_and_to_the_quarantine
     assert _table_shape(load.url) == shape
 
 
-def test_into_a_raw_table_that_holds_rows_the_stage_is_inserted_or_merged(load, tmp_path, caplog):
+def test_into_a_raw_table_that_holds_rows_the_stage_is_merged(load, tmp_path, caplog):
     caplog.set_level(logging.INFO, logger="ingest.load")
     shape = _table_shape(load.url)
     load(write_text(tmp_path / NAME, CLEAN), "trade")
 
-    caplog.clear()  # new keys: the stage goes straight in, the indexes never left
+    caplog.clear()  # new keys: the careful direct path (COPY into the raw table, indexes kept)
     next_year = load(write_text(tmp_path / "BACI_HS17_Y2023_V202401.csv", CLEAN.replace("2022,", "2023,")), "trade")
-    assert _path_taken(caplog) == "fast+direct"
+    assert _path_taken(caplog) == "direct"
     assert (next_year.rows_inserted, next_year.rows_updated, next_year.findings) == (5, 0, 1)
     assert _table_shape(load.url) == shape
 
