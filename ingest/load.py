@@ -2,7 +2,7 @@
 
 0. Fast path (ingest/fastcopy.py): a well-formed BACI CSV file is not read row by row in
    Python: PostgreSQL parses and types its bytes (one COPY), straight into an empty raw
-   table whose indexes are rebuilt afterwards, or into the stage of (2). Anything
+   table whose indexes are rebuilt afterwards, or into the stage of the *merge* below. Anything
    doubtful (a byte, a value, a check, a duplicate key) rolls that back in a savepoint
    and the file takes the careful path below, which quarantines each bad row.
 1. Rows stream from the reader through the layout's typer. A row that cannot be split or
@@ -252,8 +252,8 @@ def _fast(conn, batch_id: str, opened: OpenedFile, path: Path, stream: _Stream, 
           progress, clock: _Clock) -> bool:
     """The fast path (ingest/fastcopy.py) when the file allows it: PostgreSQL parses and
     types the file's bytes, straight into an empty raw table, else into the stage that is
-    then inserted or merged like the careful path's. False (nothing left behind) when the
-    careful path must load the file."""
+    then merged like the careful path's. False (nothing left behind) when the careful
+    path must load the file."""
     layout = opened.layout
     main = layout.main
     if layout.side is not None:
@@ -277,7 +277,8 @@ def _fast(conn, batch_id: str, opened: OpenedFile, path: Path, stream: _Stream, 
                 _create_stage(conn, STAGE, main)
                 copied = fastcopy.copy_into_stage(conn, STAGE, batch_id, match, path, progress)
     except fastcopy.FALLBACK as exc:
-        log.info("batch %s: careful path (%s: %s)", batch_id, type(exc).__name__, str(exc).splitlines()[0])
+        log.info("batch %s: careful path (%s: %s)", batch_id, type(exc).__name__,
+                 (str(exc).splitlines() or [""])[0])
         return False
     result.timings.update({f"fast.{name}": seconds for name, seconds in copied.timings.items()})
     clock.lap("fast_copy")
