@@ -166,3 +166,11 @@ def test_into_a_raw_table_that_holds_rows_the_stage_is_merged(load, tmp_path, ca
     assert scalar(load.url, "select value_kusd::text from raw.trade_baci_flows where year = 2022 "
                             "and importer_code = 381") == "7250011.5"
     assert _table_shape(load.url) == shape
+
+
+def test_a_header_only_file_is_a_batch_of_no_rows_on_the_fast_path_too(load, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="ingest.load")
+    result = load(write_text(tmp_path / NAME, "t,i,j,k,v,q\n"), "trade")
+    assert _path_taken(caplog) == "fast"
+    assert (result.status, result.rows_in, result.rows_loaded, result.rows_rejected) == ("loaded", 0, 0, 0)
+    assert query(load.url, "select kind, line_number from ingest.findings") == [("no_data_rows", 1)]
