@@ -1,5 +1,10 @@
 """Load one opened file into `raw`, in the caller's transaction (all or nothing).
 
+0. Fast path (ingest/fastcopy.py): a well-formed BACI CSV file is not read row by row in
+   Python: PostgreSQL parses and types its bytes (one COPY), straight into an empty raw
+   table whose indexes are rebuilt afterwards, or into the stage of the *merge* below. Anything
+   doubtful (a byte, a value, a check, a duplicate key) rolls that back in a savepoint
+   and the file takes the careful path below, which quarantines each bad row.
 1. Rows stream from the reader through the layout's typer. A row that cannot be split or
    typed is spooled (to a temporary file: memory stays flat whatever the file size) for
    the quarantine. Good rows are streamed with COPY (psycopg 3, text format: values are
@@ -35,9 +40,10 @@ from typing import Callable, Iterator
 import psycopg
 from psycopg import sql
 
+from ingest import fastcopy
 from ingest.formats import OpenedFile, open_file
 from ingest.formats.base import Finding, Rejection, RowRejected, map_header, missing_required
-from ingest.formats.layouts import Context, Layout, TableSpec
+from ingest.formats.layouts import Context, Layout, TableSpec, baci_constants
 
 log = logging.getLogger(__name__)
 
@@ -223,30 +229,9 @@ def load(conn, batch_id: str, opened: OpenedFile, *, path: Path, file_name: str,
 
     stream = _Stream(opened, file_name, progress)
     try:
-        rows = stream.rows(tail=(batch_id,))
-        first = next(rows, None)
-        if first is not None and not _key_exists(conn, main, first):
-            try:
-                with conn.transaction():  # a savepoint: a refused key undoes only this attempt
-                    _direct(conn, batch_id, main, _chain(first, rows), stream, result)
-                clock.lap("read_type_copy")
-            except psycopg.errors.UniqueViolation as exc:
-                clock.lap("direct_attempt")
-                log.info("batch %s: keys already in %s or repeated in the file (%s); staging and merging",
-                         batch_id, main.name, exc.diag.message_detail)
-                stream.close()
-                opened = open_file(path, layout.dataset, opened.format)
-                stream = _Stream(opened, file_name, progress)
-                first, rows = None, stream.rows(tail=(batch_id,))
-                result.path = "merge"
-        if result.path == "merge":
-            _create_stage(conn, STAGE, main)
-            _staged_merge(conn, batch_id, main, side, _chain(first, rows) if first else rows, stream, result,
-                          clock)
-        if side:
-            _copy_side_rows(conn, side, stream.side_rows)
-            _merge_side(conn, batch_id, side)
-        clock.lap("merge")
+        if not _fast(conn, batch_id, opened, path, stream, result, progress, clock):
+            clock.lap("fast_attempt")
+            opened, stream = _careful(conn, batch_id, opened, path, file_name, stream, result, clock, progress)
         _write_quarantine_and_findings(conn, batch_id, layout, stream, path, opened, result)
         clock.lap("quarantine_findings")
     finally:
@@ -261,6 +246,105 @@ def load(conn, batch_id: str, opened: OpenedFile, *, path: Path, file_name: str,
                                  f"than loaded ({result.rows_loaded})")
     log.info("batch %s (%s): %s; seconds per phase %s", batch_id, result.path, result.counts(), result.timings)
     return result
+
+
+def _fast(conn, batch_id: str, opened: OpenedFile, path: Path, stream: _Stream, result: LoadResult,
+          progress, clock: _Clock) -> bool:
+    """The fast path (ingest/fastcopy.py) when the file allows it: PostgreSQL parses and
+    types the file's bytes, straight into an empty raw table, else into the stage that is
+    then merged like the careful path's. False (nothing left behind) when the careful
+    path must load the file."""
+    layout = opened.layout
+    main = layout.main
+    if layout.side is not None:
+        return False
+    match = None
+    if layout.name == "baci":
+        match = fastcopy.plan(opened, baci_constants(stream.context.file_name))
+    if match is None:
+        return False
+    empty = fastcopy.is_empty(conn, main)
+    if not empty and not _first_key_loaded(conn, main, match, path):
+        # New keys into a table that holds rows: the careful direct path's COPY straight
+        # into the raw table beats filling the stage and INSERT ... SELECT from it (row by
+        # row into the indexes: ~2 times slower here), so the stage is only for merging.
+        return False
+    try:
+        with conn.transaction():  # a savepoint: a refused file leaves nothing, indexes included
+            if empty:
+                copied = fastcopy.copy_into_empty(conn, main, batch_id, match, path, progress)
+            else:
+                _create_stage(conn, STAGE, main)
+                copied = fastcopy.copy_into_stage(conn, STAGE, batch_id, match, path, progress)
+    except fastcopy.FALLBACK as exc:
+        log.info("batch %s: careful path (%s: %s)", batch_id, type(exc).__name__,
+                 (str(exc).splitlines() or [""])[0])
+        return False
+    result.timings.update({f"fast.{name}": seconds for name, seconds in copied.timings.items()})
+    clock.lap("fast_copy")
+    stream.rows_in = stream.typed = copied.rows
+    if copied.rows == 0:
+        stream.findings.add(Finding("no_data_rows", "the header is there but no data row follows",
+                                    line_number=match.header_line))
+    if copied.padded:
+        stream.context.counters["hs_code_zero_padded"] = copied.padded
+        stream.context.samples["hs_code_zero_padded"] = copied.padded_sample
+    for finding in layout.batch_findings(stream.context):
+        stream.findings.add(finding)
+    if empty:
+        result.path = "fast"
+        result.rows_in = result.rows_loaded = result.rows_inserted = copied.rows
+        return True
+    result.path = "fast+merge"
+    _merge_stage(conn, batch_id, main, None, stream, result, clock)
+    clock.lap("merge")
+    return True
+
+
+def _first_key_loaded(conn, main: TableSpec, match: fastcopy.Plan, path: Path) -> bool:
+    """Is the key of the file's first record in the raw table already (False when that
+    record cannot tell: the careful path decides)?"""
+    values = fastcopy.first_record(path, match)
+    if values is None:
+        return False
+    try:
+        with conn.transaction():
+            return _key_exists(conn, main, tuple(values.get(c) for c in main.columns))
+    except psycopg.DataError:
+        return False
+
+
+def _careful(conn, batch_id: str, opened: OpenedFile, path: Path, file_name: str, stream: _Stream,
+             result: LoadResult, clock: _Clock, progress) -> tuple[OpenedFile, _Stream]:
+    """Row by row in Python: every row typed and checked, bad ones spooled for the
+    quarantine with their reason; then direct or merge (module docstring)."""
+    layout = opened.layout
+    main, side = layout.main, layout.side
+    rows = stream.rows(tail=(batch_id,))
+    first = next(rows, None)
+    if first is not None and not _key_exists(conn, main, first):
+        try:
+            with conn.transaction():  # a savepoint: a refused key undoes only this attempt
+                _direct(conn, batch_id, main, _chain(first, rows), stream, result)
+            clock.lap("read_type_copy")
+        except psycopg.errors.UniqueViolation as exc:
+            clock.lap("direct_attempt")
+            log.info("batch %s: keys already in %s or repeated in the file (%s); staging and merging",
+                     batch_id, main.name, exc.diag.message_detail)
+            stream.close()
+            opened = open_file(path, layout.dataset, opened.format)
+            stream = _Stream(opened, file_name, progress)
+            first, rows = None, stream.rows(tail=(batch_id,))
+            result.path = "merge"
+    if result.path == "merge":
+        _create_stage(conn, STAGE, main)
+        _staged_merge(conn, batch_id, main, side, _chain(first, rows) if first else rows, stream, result,
+                      clock)
+    if side:
+        _copy_side_rows(conn, side, stream.side_rows)
+        _merge_side(conn, batch_id, side)
+    clock.lap("merge")
+    return opened, stream
 
 
 def _chain(first, rest):
@@ -293,6 +377,12 @@ def _staged_merge(conn, batch_id: str, main: TableSpec, side: TableSpec | None, 
         for row in rows:  # (columns..., line, sheet, batch id)
             write(row)
     clock.lap("read_type_copy")
+    _merge_stage(conn, batch_id, main, side, stream, result, clock)
+
+
+def _merge_stage(conn, batch_id: str, main: TableSpec, side: TableSpec | None, stream: _Stream,
+                 result: LoadResult, clock: _Clock) -> None:
+    """The filled stage: in-file duplicates to the quarantine, then the merge by key."""
     in_stage = conn.execute(sql.SQL("select count(*) from {}").format(sql.Identifier(STAGE))).fetchone()[0]
     if in_stage != stream.typed:
         raise LoadInvariantError(f"{stream.typed} rows written to the stage, {in_stage} arrived")

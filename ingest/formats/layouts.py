@@ -355,6 +355,13 @@ class ComtradeLayout(Layout):
 _BACI_NAME = re.compile(r"BACI_(HS\d{2})_Y\d{4}_(V\d{6})", re.IGNORECASE)
 
 
+def baci_constants(file_name: str) -> dict:
+    """The columns every row of a BACI file shares, from its name (BACI_HS17_Y2022_V202401.csv)."""
+    match = _BACI_NAME.search(file_name)
+    revision, release = (match.group(1).upper(), match.group(2).upper()) if match else ("unknown", None)
+    return {"hs_revision": revision, "baci_release": release}
+
+
 class BaciLayout(Layout):
     name = "baci"
     dataset = "trade"
@@ -365,8 +372,8 @@ class BaciLayout(Layout):
     suites = ("trade_baci_flows",)
 
     def compile(self, header: HeaderMap, labels: list[str], context: Context):
-        match = _BACI_NAME.search(context.file_name)
-        revision, release = (match.group(1).upper(), match.group(2).upper()) if match else ("unknown", None)
+        constants = baci_constants(context.file_name)
+        revision, release = constants["hs_revision"], constants["baci_release"]
         it, ii, ij, ik, iv = (header.index[c] for c in
                               ("year", "exporter_code", "importer_code", "product_code", "value_kusd"))
         iq = header.index.get("quantity_tonnes")
@@ -395,7 +402,7 @@ class BaciLayout(Layout):
             # Fast path for the common, clean row; anything unusual takes the careful one.
             t, i, j, k, v = cells[it], cells[ii], cells[ij], cells[ik], cells[iv]
             q = cells[iq].strip() if iq is not None else None
-            if (len(t) == 4 and t.isdigit() and i.isdigit() and j.isdigit() and len(k) == 6
+            if (len(t) == 4 and t.isdigit() and "1900" <= t <= "2100" and i.isdigit() and j.isdigit() and len(k) == 6
                     and k.isdigit() and plain_number(v)):
                 if not q or q == "NA":
                     return (revision, t, i, j, k, v, None, release), None, None

@@ -6,9 +6,11 @@ duplicate; a file whose event was lost is picked up by `reconcile_landing`.
 
 `transform_warehouse` stays paused while this module runs: a paused DAG queues no run
 for the events (Airflow drops them for it), so none of this module's events starts a
-dbt build that would outlive it (a full build takes minutes here; the news pipeline
-test shows a validated event starting the transform, tests/ingest/test_staging.py
-builds the registry and trade models on loaded files)."""
+dbt build that would outlive it (a full build takes minutes here;
+tests/ingest/test_staging.py builds the registry and trade models on loaded files).
+The last test unpauses it for one batch of its own, checks that the transform run was
+created by that batch's `registry_validated` event, then pauses it again and ends the
+run."""
 
 from __future__ import annotations
 
@@ -120,3 +122,64 @@ def test_a_landed_file_is_loaded_within_seconds_and_its_copy_is_a_duplicate(clie
     assert task_states(client, INGEST_DAG, again["dag_run_id"])["validate_registry"] == ["skipped"]
     ((dup_id, status, _, rows, archived, _, duplicate_of),) = ledger(url, "incubateurs-v2.csv")
     assert (status, rows, duplicate_of) == ("duplicate", 0, batch_id) and Path(archived).exists()
+
+
+def _transform_runs_for_batch(client, known: set[str], batch_id: str) -> list[tuple[dict, dict]]:
+    """(run, consumed event) of the transform runs not in `known` whose triggering asset
+    events carry this batch id."""
+    found = []
+    for run in client.dag_runs(TRANSFORM_DAG):
+        if run["dag_run_id"] in known:
+            continue
+        for event in client.upstream_asset_events(TRANSFORM_DAG, run["dag_run_id"]):
+            if (event.get("extra") or {}).get("batch_id") == batch_id:
+                found.append((run, event))
+    return found
+
+
+def test_a_validated_registry_batch_starts_the_transform(client, airflow_stack, landing_dir):
+    """The last link of the event chain: marker -> ingest_landing -> validate ->
+    registry_validated {batch_id, dataset, rows} -> a transform_warehouse run whose
+    consumed event is that batch's. The test stops at the run's creation (a full dbt build
+    takes minutes here): it pauses the DAG again and ends the run by marking it success,
+    so no build outlives the module (a failed mark would raise a task-failure alert that
+    the quality-gate tests would count)."""
+    folder = landing_dir / "registry"
+    folder.mkdir(exist_ok=True)
+    name = "event-chain-members.csv"
+    # Content of its own (another module's file would be a duplicate batch: no event).
+    (folder / name).write_text(
+        "name,address,wilaya,code_wil,email\n"
+        "Pole Meca Chain,12 rue des Freres Bouadou Rouiba,Alger,16,contact@polemeca.example.dz\n"
+        "Agro Chain Setif,Zone industrielle Setif,Setif,19,\n"
+        "Datte Chain Biskra,Route de Tolga Biskra,Biskra,07,\n", encoding="utf-8")
+    known_ingest = {r["dag_run_id"] for r in client.dag_runs(INGEST_DAG)}
+    known_transform = {r["dag_run_id"] for r in client.dag_runs(TRANSFORM_DAG)}
+    client._call("PATCH", f"/dags/{TRANSFORM_DAG}", json={"is_paused": False})
+    started = time.monotonic()
+    try:
+        (folder / (name + ".ready")).touch()
+        run = client.wait_for_new_run(INGEST_DAG, known_ingest, "asset_triggered", timeout=120)
+        run = client.wait_for_run(INGEST_DAG, run["dag_run_id"], timeout=300)
+        assert run["state"] == "success", task_states(client, INGEST_DAG, run["dag_run_id"])
+        ((batch_id, status, via, rows, _, validation, _),) = ledger(airflow_stack.warehouse_url, name)
+        assert (status, via, rows, validation) == ("loaded", "watcher", 3, "passed")
+
+        deadline = time.monotonic() + 120
+        while not (found := _transform_runs_for_batch(client, known_transform, batch_id)):
+            assert time.monotonic() < deadline, f"no transform_warehouse run consumed {batch_id}'s event"
+            time.sleep(1)
+        print(f"marker dropped -> transform_warehouse run for {batch_id} in {time.monotonic() - started:.1f}s")
+        ((transform_run, event),) = found
+        assert transform_run["run_type"] == "asset_triggered"
+        assert (event["extra"]["dataset"], event["extra"]["rows"]) == ("registry", 3)
+        assert event["source_dag_id"] == INGEST_DAG and event["source_run_id"] == run["dag_run_id"]
+        (asset,) = client._call("GET", "/assets", params={"name_pattern": "registry_validated"})["assets"]
+        assert event["asset_id"] == asset["id"]
+    finally:
+        client._call("PATCH", f"/dags/{TRANSFORM_DAG}", json={"is_paused": True})
+        for transform_run in client.dag_runs(TRANSFORM_DAG):
+            if transform_run["dag_run_id"] not in known_transform and \
+                    transform_run["state"] not in ("success", "failed"):
+                client._call("PATCH", f"/dags/{TRANSFORM_DAG}/dagRuns/{transform_run['dag_run_id']}",
+                             json={"state": "success"})

@@ -139,6 +139,7 @@ def test_baci_fast_and_careful_paths_agree():
     assert type_row([" 2022", "١٢", "251", "10121", "12.5", "3.2"])[0][:5] == ("HS17", "2022", "12", "251", "010121")
     assert context.counters["hs_code_zero_padded"] == 1
     for bad, reason in ((["2022", "12", "251", "0402", "1", "1"], "invalid_hs_code"),
+                        (["1850", "12", "251", "390110", "1", "1"], "out_of_range"),  # quick branch too
                         (["2022", "12", "xx", "390110", "5.5", "1.2"], "not_an_integer"),
                         (["2022", "12", "251", "390110", "-5.5", "1.2"], "negative_value"),
                         (["2022", "12", "251", "390110", "", "1.2"], "missing_value")):

@@ -1,0 +1,293 @@
+"""The fast path: a well-formed BACI CSV file parsed and typed by PostgreSQL (one `COPY` of
+the file's bytes) instead of row by row in Python.
+
+Why: per-row Python reading and typing costs about as much as the whole bare COPY, and
+maintaining the primary key and the `_batch_id` index row by row costs twice that again
+(docs/ingestion.md, "Measured"). On an *empty* raw table neither is needed: COPY streams
+the bytes into the table with no index, and the indexes are built afterwards by one sort
+each (`copy_into_empty`). A raw table that holds rows keeps its indexes (never dropped
+on a shared table): the bytes go into the loader's temporary stage (`copy_into_stage`),
+which the loader merges by key exactly as it does the careful path's stage. (New keys
+into such a table take the careful direct path: its COPY straight into the raw table
+beats an INSERT ... SELECT from a stage, which feeds the indexes row by row.)
+
+It is optimistic and never guesses. The file qualifies only when every value is one
+PostgreSQL reads exactly as the careful path types it:
+
+- header on line 1, exactly the six BACI columns, `,` delimiter, UTF-8 (or ASCII);
+- body bytes only `0-9 . , + e E N A`, spaces, CR and LF: no quote (a record is one
+  line, so its line number is its ordinal plus one), no minus (no negative value), no
+  letter but `NA` (a missing quantity) and exponents; `NAN` is refused (PostgreSQL
+  would read it as NaN);
+- spaces around fields are dropped (what `clean_cell` does; BACI pads `NA`);
+- after COPY one scan checks what the column types do not: year 1900-2100, product
+  codes of 5 or 6 digits (5: the lost leading zero is restored and counted, like the
+  careful path). With no minus in the file, `product_code::integer` fails exactly when
+  a code holds something else than digits or a leading `+` (checked apart): cheaper
+  than a regular expression.
+
+Anything else (a byte outside the set, a value PostgreSQL refuses, a NULL in a NOT NULL
+column, a key twice in the file when the primary key is rebuilt, a failed check) raises
+inside the caller's savepoint: it is rolled back, indexes and defaults included, and
+the careful path loads the file, quarantining each bad row with its reason. So a file
+with one bad row pays for both; a clean file pays for one COPY and two index builds.
+
+An empty table is locked ACCESS EXCLUSIVE meanwhile (its indexes are dropped and
+rebuilt): readers of the empty table wait for the load to commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+import psycopg
+from psycopg import sql
+
+from ingest.formats.base import map_header
+from ingest.formats.layouts import TableSpec
+
+log = logging.getLogger(__name__)
+
+ALLOWED = b"0123456789.,+eEAN \r\n"
+ENCODINGS = ("utf-8", "utf-8-sig")
+CHUNK = 1 << 20
+# Spaces at the start or end of a field (a block always starts right after a newline).
+_PADDING = re.compile(rb"(?:^|(?<=[,\n])) +| +(?=[,\r\n]|$)")
+_LINE_SEQUENCE = "ingest_fast_line_numbers"
+
+
+class NotFast(Exception):
+    """The file needs the careful path (raised inside the savepoint: nothing stays)."""
+
+
+# What the caller catches to fall back: data PostgreSQL refused, a constraint, our own
+# checks. A lost connection (OperationalError) is not among them: it propagates.
+FALLBACK = (NotFast, psycopg.DataError, psycopg.IntegrityError)
+
+
+@dataclass(frozen=True)
+class Plan:
+    columns: tuple[str, ...]      # raw columns in the file's column order
+    header_line: int
+    constants: dict               # raw column -> value for every row (from the file name)
+
+
+@dataclass
+class Copied:
+    rows: int
+    padded: int                   # product codes that had lost their leading zero
+    padded_sample: str | None
+    timings: dict = field(default_factory=dict)   # seconds per step
+
+
+def plan(opened, constants: dict) -> Plan | None:
+    """A Plan when the opened file may take the fast path, else None. Peeks at the first
+    table (put back: the careful path can still read it)."""
+    if opened.layout.name != "baci" or opened.container != "csv":
+        return None
+    options = opened.options
+    if options.get("encoding") not in ENCODINGS or options.get("delimiter") != "," \
+            or options.get("header_line") != 1:
+        return None
+    table = next(opened.tables)
+    opened.tables = _chain(table, opened.tables)
+    header = map_header(table.header, "baci")
+    if header.unmapped or header.repeated or len(header.index) != 6 or len(table.header) != 6:
+        return None
+    by_position = {position: column for column, position in header.index.items()}
+    return Plan(tuple(by_position[p] for p in range(6)), table.header_line, constants)
+
+
+def _chain(first, rest):
+    yield first
+    yield from rest
+
+
+def clean_block(block: bytes) -> bytes:
+    """One block of whole lines, checked and unpadded (pure)."""
+    if block.translate(None, ALLOWED):
+        raise NotFast("a byte outside digits, separators and NA")
+    if b"NAN" in block:
+        raise NotFast("NAN (PostgreSQL would read it as NaN)")
+    if b" " in block:
+        block = _PADDING.sub(b"", block)
+    return block
+
+
+def blocks(path: Path, progress: Callable[[int], None] | None = None, every: int = 10_000,
+           size: int = CHUNK) -> Iterator[bytes]:
+    """The file as blocks of whole lines; the header line passes unchecked (COPY skips it).
+    Calls progress(lines so far) each time another `every` lines went by."""
+    lines, next_report = 0, every
+    with open(path, "rb") as handle:
+        header = handle.readline()
+        yield header
+        tail = b""
+        while True:
+            data = handle.read(size)
+            if not data:
+                break
+            data = tail + data
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:
+                tail = data
+                continue
+            tail = data[cut:]
+            block = clean_block(data[:cut])
+            yield block
+            lines += block.count(b"\n")
+            if progress is not None and lines >= next_report:
+                progress(lines)
+                next_report = (lines // every + 1) * every
+        if tail:
+            yield clean_block(tail)
+
+
+def first_record(path: Path, fast: Plan) -> dict | None:
+    """The first record's values by raw column (with the file's constants), as the fast
+    path would load them; None when it has none or would refuse it."""
+    with open(path, "rb") as handle:
+        handle.readline()
+        line = handle.readline()
+    try:
+        cells = clean_block(line).rstrip(b"\r\n").decode("ascii").split(",")
+    except NotFast:
+        return None
+    if len(cells) != len(fast.columns):
+        return None
+    values = {**fast.constants, **{c: (None if v == "NA" else v) for c, v in zip(fast.columns, cells)}}
+    code = values.get("product_code")
+    if code and len(code) == 5 and code.isdigit():
+        values["product_code"] = "0" + code
+    return values
+
+
+def _ident(qualified: str) -> sql.Identifier:
+    return sql.Identifier(*qualified.split("."))
+
+
+def is_empty(conn, spec: TableSpec) -> bool:
+    return not conn.execute(sql.SQL("select exists (select 1 from {})").format(_ident(spec.name))).fetchone()[0]
+
+
+class _Laps:
+    def __init__(self):
+        self.timings, self.started = {}, time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name], self.started = round(now - self.started, 3), now
+
+
+def _defaults(conn, table_name: str) -> dict:
+    return dict(conn.execute(
+        "select a.attname, pg_get_expr(d.adbin, d.adrelid) from pg_attribute a "
+        "left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum "
+        "where a.attrelid = %s::regclass and a.attnum > 0 and not a.attisdropped", (table_name,)).fetchall())
+
+
+def _copy_and_check(conn, table: sql.Composable, batch_id: str, fast: Plan, path: Path, progress,
+                    lap: _Laps) -> tuple[int, int, str | None]:
+    """Defaults for the columns the file lacks (the batch, the file name's constants, a
+    line number from a sequence), COPY, the checks, the lost zeros restored.
+    Returns (rows, padded, padded sample); leaves the defaults set."""
+    conn.execute(sql.SQL("drop sequence if exists {}").format(sql.Identifier("pg_temp", _LINE_SEQUENCE)))
+    conn.execute(sql.SQL("create temporary sequence {} start with {}").format(
+        sql.Identifier(_LINE_SEQUENCE), sql.Literal(fast.header_line + 1)))
+    settings = [sql.SQL("alter column {} set default {}").format(sql.Identifier(c), sql.Literal(v))
+                for c, v in {**fast.constants, "_batch_id": batch_id}.items()]
+    settings.append(sql.SQL("alter column _line_number set default nextval({})").format(
+        sql.Literal(f"pg_temp.{_LINE_SEQUENCE}")))
+    conn.execute(sql.SQL("alter table {} {}").format(table, sql.SQL(", ").join(settings)))
+
+    copy_sql = sql.SQL("copy {} ({}) from stdin (format csv, header true, null 'NA', encoding 'UTF8')").format(
+        table, sql.SQL(", ").join(sql.Identifier(c) for c in fast.columns))
+    with conn.cursor() as cur:
+        with cur.copy(copy_sql) as copy:
+            for block in blocks(path, progress):
+                copy.write(block)
+        rows = cur.rowcount
+    lap("copy")
+
+    # What the column types do not check, in one scan (the cast raises DataError on a
+    # code that is not all digits: the caller falls back). NULLs: the stage has no NOT
+    # NULL constraint ('NA' is NULL in any column).
+    bad, padded = conn.execute(sql.SQL(
+        """select count(*) filter (where year is null or exporter_code is null or importer_code is null
+                                   or value_kusd is null or year not between 1900 and 2100
+                                   or length(product_code) not in (5, 6) or left(product_code, 1) = '+'
+                                   or product_code::integer < 0),
+                  count(*) filter (where length(product_code) = 5)
+           from {}""").format(table)).fetchone()
+    if bad:
+        raise NotFast(f"{bad} row(s) fail the layout's checks")
+    sample = None
+    if padded:
+        (sample,) = conn.execute(sql.SQL("select product_code from {} where length(product_code) = 5 "
+                                         "order by _line_number limit 1").format(table)).fetchone()
+        conn.execute(sql.SQL("update {} set product_code = '0' || product_code where length(product_code) = 5")
+                     .format(table))
+    lap("check")
+    return rows, padded, sample
+
+
+def _drop_line_sequence(conn) -> None:
+    """After the default that used it is gone (a temporary sequence lives as long as the session)."""
+    conn.execute(sql.SQL("drop sequence {}").format(sql.Identifier("pg_temp", _LINE_SEQUENCE)))
+
+
+def copy_into_empty(conn, spec: TableSpec, batch_id: str, fast: Plan, path: Path,
+                    progress: Callable[[int], None] | None = None) -> Copied:
+    """COPY the file into the empty raw table with its indexes dropped, check, rebuild
+    the indexes. Must run inside a savepoint of the caller's (FALLBACK rolls it back)."""
+    table, lap = _ident(spec.name), _Laps()
+    conn.execute(sql.SQL("lock table {} in access exclusive mode").format(table))
+    if not is_empty(conn, spec):
+        raise NotFast(f"{spec.name} is not empty")
+    indexes = conn.execute(
+        """select i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), c.conname,
+                  pg_get_constraintdef(c.oid)
+           from pg_index i left join pg_constraint c on c.conindid = i.indexrelid and c.conrelid = i.indrelid
+           where i.indrelid = %s::regclass order by c.conname nulls last""", (spec.name,)).fetchall()
+    for index, _, constraint, _ in indexes:
+        if constraint:
+            conn.execute(sql.SQL("alter table {} drop constraint {}").format(table, sql.Identifier(constraint)))
+        else:
+            conn.execute(sql.SQL("drop index {}").format(_ident(index)))
+    # The defaults are set for this load only (the ALTERs are part of the savepoint: a
+    # rollback or a crash restores the table), then put back as they were.
+    defaults = _defaults(conn, spec.name)
+    rows, padded, sample = _copy_and_check(conn, table, batch_id, fast, path, progress, lap)
+    restore = [sql.SQL("alter column {} drop default").format(sql.Identifier(c))
+               if defaults.get(c) is None else
+               sql.SQL("alter column {} set default {}").format(sql.Identifier(c), sql.SQL(defaults[c]))
+               for c in [*fast.constants, "_batch_id", "_line_number"]]
+    conn.execute(sql.SQL("alter table {} {}").format(table, sql.SQL(", ").join(restore)))
+    _drop_line_sequence(conn)
+    # One sort per index; the in-memory sort of 1M keys needs ~100 MB (64 MB spills).
+    conn.execute("set local maintenance_work_mem = '256MB'")
+    for index, definition, constraint, constraint_definition in indexes:
+        if constraint:  # a duplicate key in the file fails here (IntegrityError: fall back)
+            conn.execute(sql.SQL("alter table {} add constraint {} {}").format(
+                table, sql.Identifier(constraint), sql.SQL(constraint_definition)))
+        else:
+            conn.execute(definition)
+    lap("indexes")
+    return Copied(rows, padded, sample, lap.timings)
+
+
+def copy_into_stage(conn, stage: str, batch_id: str, fast: Plan, path: Path,
+                    progress: Callable[[int], None] | None = None) -> Copied:
+    """COPY the file into the loader's temporary stage (created by the caller: the raw
+    table's column types, no constraint) and check it; the loader then merges it into the
+    raw table, whose indexes stay. Inside a savepoint of the caller's."""
+    lap = _Laps()
+    rows, padded, sample = _copy_and_check(conn, sql.Identifier(stage), batch_id, fast, path, progress, lap)
+    conn.execute(sql.SQL("alter table {} alter column _line_number drop default").format(sql.Identifier(stage)))
+    _drop_line_sequence(conn)
+    return Copied(rows, padded, sample, lap.timings)
