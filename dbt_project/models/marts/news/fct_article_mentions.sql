@@ -1,3 +1,21 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='article_id',
+        on_schema_change='append_new_columns',
+        indexes=[{'columns': ['mention_id'], 'unique': true}, {'columns': ['article_id']}],
+        post_hook=[
+            "{{ delete_rows_gone_upstream(ref('stg_news__article_mentions'), 'mention_id') }}",
+            "{{ delete_rows_gone_upstream(ref('fct_article_publications'), 'article_id') }}",
+        ],
+    )
+}}
+{#-
+    unique_key is the article, not the mention: an article's mentions are replaced
+    together (delete + insert), so a mention the re-analysis no longer finds goes with
+    the rest. An article left with no mention at all is caught by the post-hook.
+-#}
+
 with
 
 stg_news__article_mentions as (
@@ -18,7 +36,8 @@ stg_news__article_analyses as (
     select
         article_id,
         is_cluster_related,
-        story_id
+        story_id,
+        changed_at
     from {{ ref('stg_news__article_analyses') }}
 ),
 
@@ -28,9 +47,30 @@ fct_article_publications as (
         source_id,
         language,
         published_date,
-        published_month
+        published_month,
+        upstream_changed_at
     from {{ ref('fct_article_publications') }}
 ),
+
+{% if is_incremental() %}
+-- Articles whose text, analysis or story changed since the last run (with the
+-- lookback), and published articles not built yet (macros/incremental.sql).
+articles_to_build as (
+    select article_id
+    from fct_article_publications
+    where {{ changed_since_last_run('upstream_changed_at') }}
+    union
+    select article_id
+    from stg_news__article_analyses
+    where {{ changed_since_last_run('changed_at') }}
+    union
+    {{ keys_not_built_yet('fct_article_publications', 'article_id') }}
+),
+{% else %}
+articles_to_build as (
+    select article_id from fct_article_publications
+),
+{% endif %}
 
 mentions_joined_to_articles as (
     select
@@ -48,8 +88,14 @@ mentions_joined_to_articles as (
         stg_news__article_mentions.surface_form,
         stg_news__article_mentions.mention_count,
         stg_news__article_mentions.number_value,
-        stg_news__article_mentions.number_unit
+        stg_news__article_mentions.number_unit,
+        greatest(
+            fct_article_publications.upstream_changed_at,
+            stg_news__article_analyses.changed_at
+        ) as upstream_changed_at
     from stg_news__article_mentions
+    inner join articles_to_build
+        on stg_news__article_mentions.article_id = articles_to_build.article_id
     inner join fct_article_publications
         on stg_news__article_mentions.article_id = fct_article_publications.article_id
     inner join stg_news__article_analyses

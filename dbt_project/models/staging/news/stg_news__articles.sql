@@ -32,6 +32,7 @@ renamed as (
         version as version_number,
         _first_seen_at as first_seen_at,
         _scraped_at as scraped_at,
+        _changed_at as changed_at,
         _batch_id as batch_id
     from source
 ),

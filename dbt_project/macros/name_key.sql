@@ -1,0 +1,19 @@
+{#-
+    A matching key for a name as people write it: lower case, Latin accents and
+    ligatures folded (é -> e, œ -> o), Arabic alef / ta marbuta / alef maqsura variants
+    folded, tatweel and harakat dropped, punctuation and runs of spaces made one space.
+    Registry files write cluster names freely ("Cluster Mécanique de précision",
+    "التجمع الميكانيكي للدقة"); the key lets them meet the gazetteer's aliases.
+    Upper-case accented letters are folded by translate(), not lower(), which leaves
+    them alone under the C locale.
+-#}
+{% macro name_key(expression) -%}
+    trim(regexp_replace(
+        lower(translate(
+            {{ expression }},
+            'àáâäãåçèéêëìíîïñòóôöõùúûüýÿÀÁÂÄÃÅÇÈÉÊËÌÍÎÏÑÒÓÔÖÕÙÚÛÜÝœŒأإآٱةىـًٌٍَُِّْ',
+            'aaaaaaceeeeiiiinooooouuuuyyaaaaaaceeeeiiiinooooouuuuyooااااهي'
+        )),
+        '[[:space:][:punct:]«»’]+', ' ', 'g'
+    ))
+{%- endmacro %}
