@@ -9,7 +9,8 @@ one). Generated server-side with generate_series (no Python row loop):
   the trade facts read;
 - `--articles` articles in raw.news_articles, each with its raw.article_analysis row and
   four raw.article_mentions (a cluster, a sector, a wilaya, an organisation).
-The history is back-dated (loaded / changed 30 days ago), as a real warehouse's is.
+The history is back-dated (loaded / changed over 30 days, a month ago), as a real
+warehouse's is.
 
 The models measured are every incremental model and its parents
 (`+config.materialized:incremental`, found by dbt in the manifest), so the trade facts
@@ -35,7 +36,10 @@ import uuid
 from pathlib import Path
 
 SELECTOR = "+config.materialized:incremental"
-HISTORY_AGE = "30 days"
+# History: stamps spread hour by hour over the 30 days before the last 30, as in a
+# warehouse fed by scrapes every few hours (not all at one instant, which would put all
+# of it inside the incremental lookback).
+HISTORY = "now() - interval '30 days' - (i % 720) * interval '1 hour'"
 
 
 def generate_articles(conn, first: int, count: int, changed_at: str) -> None:
@@ -129,7 +133,7 @@ def main(argv: list[str] | None = None) -> dict:
     warehouse.ensure_database(url)
     try:
         db.bootstrap(url)
-        history = f"now() - interval '{HISTORY_AGE}'"
+        history = HISTORY
         started = time.perf_counter()
         with psycopg.connect(url, autocommit=True) as conn:
             generate_countries(conn)

@@ -24,6 +24,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import yaml
 
 from clusterwatch import db, transform, warehouse
 
@@ -211,7 +212,8 @@ def after_changes(first_build, warehouse_db):
 
     url = warehouse_db["url"]
     (watermark,) = query(url, "select max(upstream_changed_at) from marts.fct_article_publications")[0]
-    lookback = timedelta(hours=24)  # var incremental_lookback_hours
+    project = yaml.safe_load((transform.settings.DBT_PROJECT_DIR / "dbt_project.yml").read_text())
+    lookback = timedelta(hours=project["vars"]["incremental_lookback_hours"])
     with db.connect(url) as conn:
         # New article.
         insert_article(conn, "N6", "aps_fr", "fr", utc(2025, 5, 2, 8, 0), "Le Cluster Boissons Algérie exporte",

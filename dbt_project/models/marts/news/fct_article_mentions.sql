@@ -3,7 +3,11 @@
         materialized='incremental',
         unique_key='article_id',
         on_schema_change='append_new_columns',
-        indexes=[{'columns': ['mention_id'], 'unique': true}, {'columns': ['article_id']}],
+        indexes=[
+            {'columns': ['mention_id'], 'unique': true},
+            {'columns': ['article_id']},
+            {'columns': ['upstream_changed_at']},
+        ],
         post_hook=[
             "{{ delete_rows_gone_upstream(ref('stg_news__article_mentions'), 'mention_id') }}",
             "{{ delete_rows_gone_upstream(ref('fct_article_publications'), 'article_id') }}",
@@ -17,20 +21,6 @@
 -#}
 
 with
-
-stg_news__article_mentions as (
-    select
-        mention_id,
-        article_id,
-        entity_type,
-        entity_id,
-        entity_name,
-        surface_form,
-        mention_count,
-        number_value,
-        number_unit
-    from {{ ref('stg_news__article_mentions') }}
-),
 
 stg_news__article_analyses as (
     select
@@ -66,11 +56,25 @@ articles_to_build as (
     union
     {{ keys_not_built_yet('fct_article_publications', 'article_id') }}
 ),
-{% else %}
-articles_to_build as (
-    select article_id from fct_article_publications
-),
 {% endif %}
+
+stg_news__article_mentions as (
+    select
+        mention_id,
+        article_id,
+        entity_type,
+        entity_id,
+        entity_name,
+        surface_form,
+        mention_count,
+        number_value,
+        number_unit
+    from {{ ref('stg_news__article_mentions') }}
+    {% if is_incremental() %}
+    -- A filter, not a join: read through the raw key's index, only these articles.
+    where article_id = any(array(select articles_to_build.article_id from articles_to_build))
+    {% endif %}
+),
 
 mentions_joined_to_articles as (
     select
@@ -94,8 +98,6 @@ mentions_joined_to_articles as (
             stg_news__article_analyses.changed_at
         ) as upstream_changed_at
     from stg_news__article_mentions
-    inner join articles_to_build
-        on stg_news__article_mentions.article_id = articles_to_build.article_id
     inner join fct_article_publications
         on stg_news__article_mentions.article_id = fct_article_publications.article_id
     inner join stg_news__article_analyses
