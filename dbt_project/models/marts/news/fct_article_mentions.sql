@@ -71,8 +71,8 @@ stg_news__article_mentions as (
         number_unit
     from {{ ref('stg_news__article_mentions') }}
     {% if is_incremental() %}
-    -- A filter, not a join: read through the raw key's index, only these articles.
-    where article_id = any(array(select articles_to_build.article_id from articles_to_build))
+    -- Only these articles (read through the raw key's index when they are few).
+    where article_id in (select articles_to_build.article_id from articles_to_build)
     {% endif %}
 ),
 

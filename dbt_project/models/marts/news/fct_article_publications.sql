@@ -46,15 +46,12 @@ articles_to_build as (
     {{ keys_not_built_yet('stg_news__articles', 'article_id') }}
 ),
 
--- "= any(array(...))", not "in (...)": a filter, not a join, so PostgreSQL applies it
--- before computing the word count of every article (measured: 1.6 s of 1.8 s saved on
--- 30,000 articles).
 articles_measured as (
     select int_articles_measured.*
     from int_articles_measured
-    where int_articles_measured.article_id = any(array(
+    where int_articles_measured.article_id in (
         select articles_to_build.article_id from articles_to_build
-    ))
+    )
 )
 {% else %}
 articles_measured as (
