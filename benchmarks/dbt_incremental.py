@@ -30,6 +30,7 @@ Last line: {bench, full_s, incremental_s, ratio, ...}; the goal is ratio <= 0.15
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 import time
 import uuid
@@ -150,7 +151,7 @@ def main(argv: list[str] | None = None) -> dict:
                                         "--output", "name"], url, target_path=target)
             selected = [line.strip() for line in listed.output.splitlines()
                         if line.strip() and " " not in line.strip()]
-            manifest = __import__("json").loads((target / "manifest.json").read_text())
+            manifest = json.loads((target / "manifest.json").read_text())
             incremental = sorted(node["name"] for node in manifest["nodes"].values()
                                  if node["resource_type"] == "model"
                                  and node["config"]["materialized"] == "incremental")
