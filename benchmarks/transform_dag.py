@@ -70,7 +70,9 @@ def main(argv: list[str] | None = None) -> dict:
                 client.wait_for_dags([TRANSFORM_DAG])
                 run_id = client.trigger(TRANSFORM_DAG)
                 run = client.wait_for_run(TRANSFORM_DAG, run_id, timeout=1800)
-                tasks = client.task_instances(TRANSFORM_DAG, run_id)
+                # The REST API pages task instances by 50: ask for all of them.
+                tasks = client._call("GET", f"/dags/{TRANSFORM_DAG}/dagRuns/{run_id}/taskInstances",
+                                     params={"limit": 1000})["task_instances"]
             finally:
                 stack.stop()
         finally:
