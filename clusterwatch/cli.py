@@ -207,6 +207,22 @@ def cmd_transform(args) -> int:
     return 0 if result.success else 1
 
 
+def cmd_seeds(args) -> int:
+    from clusterwatch import gazetteer_seeds
+
+    if args.check:
+        stale = gazetteer_seeds.stale_files()
+        for path in stale:
+            print(f"stale: {path} (run `clusterwatch seeds`)")
+        _print_json({"stale": [str(p) for p in stale]})
+        return 1 if stale else 0
+    written = gazetteer_seeds.write()
+    for path in written:
+        print(f"wrote {path}")
+    _print_json({"written": [str(p) for p in written]})
+    return 0
+
+
 def _source_set(args):
     """(sources directory, placeholder values, may reach loopback) of --set/--demo-site."""
     from clusterwatch.jobs import source_set_config
@@ -421,6 +437,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--select", default=None)
     p.add_argument("--full-refresh", action="store_true")
     p.set_defaults(func=cmd_transform)
+
+    p = sub.add_parser("seeds", help="write dbt seeds (clusters, sectors, organisations) from scrapers/text/data")
+    p.add_argument("--check", action="store_true", help="only report seeds that disagree with the YAML (exit 1)")
+    p.set_defaults(func=cmd_seeds)
 
     def source_set_options(p) -> None:
         p.add_argument("--set", choices=["live", "demo"], default="live",

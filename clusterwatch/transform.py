@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -242,13 +243,40 @@ def _newest_input_mtime(project_dir: Path) -> float:
     return newest
 
 
+def _fingerprint_path(project_dir: Path) -> Path:
+    return project_dir / "target" / "manifest.inputs.sha256"
+
+
+def inputs_fingerprint(project_dir: Path | None = None) -> str:
+    """sha256 over the names and contents of every file dbt parses.
+
+    Catches what modification times miss: a file put back with an older time stamp
+    (`cp -p`, an archive, a checkout that keeps times), or a manifest copied in newer
+    than the project it came from."""
+    project_dir = Path(project_dir or settings.DBT_PROJECT_DIR)
+    paths = [project_dir / name for name in MANIFEST_INPUT_FILES]
+    for folder in MANIFEST_INPUTS:
+        paths += (project_dir / folder).rglob("*")
+    sha = hashlib.sha256()
+    for path in sorted(p for p in paths if p.is_file()):
+        sha.update(str(path.relative_to(project_dir)).encode() + b"\0")
+        sha.update(path.read_bytes() + b"\0")
+    return sha.hexdigest()
+
+
 def manifest_is_stale(project_dir: Path | None = None) -> bool:
-    """True when manifest.json is missing or older than any file dbt parses."""
+    """True when manifest.json is missing, older than any file dbt parses, or (when
+    `ensure_manifest` wrote it) parsed from files whose contents have changed since."""
     project_dir = Path(project_dir or settings.DBT_PROJECT_DIR)
     manifest = manifest_path(project_dir)
     if not manifest.exists():
         return True
-    return _newest_input_mtime(project_dir) > manifest.stat().st_mtime
+    if _newest_input_mtime(project_dir) > manifest.stat().st_mtime:
+        return True
+    recorded = _fingerprint_path(project_dir)
+    if recorded.exists() and recorded.stat().st_mtime >= manifest.stat().st_mtime:
+        return recorded.read_text(encoding="utf-8").strip() != inputs_fingerprint(project_dir)
+    return False
 
 
 @contextlib.contextmanager
@@ -274,5 +302,7 @@ def ensure_manifest(project_dir: Path | None = None) -> Path:
         return manifest_path(project_dir)
     with _parse_lock(project_dir):
         if manifest_is_stale(project_dir):  # someone else may have parsed meanwhile
+            fingerprint = inputs_fingerprint(project_dir)  # of what this parse reads
             _invoke(["parse"], {}, project_dir=project_dir)
+            _fingerprint_path(project_dir).write_text(fingerprint + "\n", encoding="utf-8")
     return manifest_path(project_dir)

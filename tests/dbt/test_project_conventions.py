@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -22,10 +23,9 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
     ("source_freshness", "source.clusterwatch.news_quarantine.news_pages"):
         "an empty or quiet quarantine is the healthy case; scraper health is watched "
         "through raw.scrape_runs and marts.fct_scrape_runs_daily",
-    ("source_freshness", "source.clusterwatch.news.article_mentions"):
-        "replaced together with raw.article_analysis, whose freshness (analysed_at) covers both",
-    ("source_loaded_at", "source.clusterwatch.news.article_mentions"):
-        "has no timestamp of its own: rows are rewritten with their article_analysis row",
+    ("date_column_name", "model.clusterwatch.dim_clusters"):
+        "created_on, first_mentioned_on and last_mentioned_on are the names of the mart "
+        "contract agreed with the report and BI (not <event>_date)",
     ("source_freshness", "source.clusterwatch.monitoring.alerts"):
         "no new alert is the healthy case: the age of the newest alert says nothing about "
         "the platform (dq_runs and source_health carry freshness instead)",
@@ -203,7 +203,8 @@ def test_column_names_follow_c2(manifest):
             if data_type.startswith("timestamp") and not name.endswith("_at"):
                 violations.append(f"{where}: timestamp not named <event>_at")
             if (data_type == "date" and not name.endswith(("_date", "_month"))
-                    and not excepted("column_name", f"{node['unique_id']}.{name}")):
+                    and not excepted("column_name", f"{node['unique_id']}.{name}")
+                    and not excepted("date_column_name", node["unique_id"])):
                 violations.append(f"{where}: date not named <event>_date (or _month)")
     assert_none(violations)
 
@@ -251,8 +252,10 @@ def test_sources_declare_loaded_at_field_and_freshness(manifest):
         name = f"{source['source_name']}.{source['name']}"
         if not source.get("description", "").strip():
             violations.append(f"{name}: no description")
-        if not source.get("loaded_at_field") and not excepted("source_loaded_at", source["unique_id"]):
-            violations.append(f"{name}: no loaded_at_field")
+        # loaded_at_query: a table with no time stamp of its own (article_mentions)
+        if (not source.get("loaded_at_field") and not source.get("loaded_at_query")
+                and not excepted("source_loaded_at", source["unique_id"])):
+            violations.append(f"{name}: no loaded_at_field or loaded_at_query")
         freshness = source.get("freshness") or {}
         has_both = all((freshness.get(level) or {}).get("count")
                        for level in ("warn_after", "error_after"))
@@ -272,3 +275,106 @@ def test_exceptions_point_at_existing_nodes(manifest):
     known |= {f"{uid}.{column}" for uid, node in manifest["nodes"].items()
               for column in node.get("columns", {})}
     assert_none([f"stale exception {uid}" for _, uid in EXCEPTIONS if uid not in known])
+
+
+# -- raw tables, incremental marts, exposures ------------------------------------------
+RAW_TABLE = re.compile(r"create table if not exists raw\.(\w+)", re.IGNORECASE)
+
+
+def raw_tables() -> set[str]:
+    """Every table of schema `raw` the platform's migrations create (clusterwatch/sql)."""
+    from clusterwatch import db
+
+    return {name for _, sql in db.migration_files() for name in RAW_TABLE.findall(sql)}
+
+
+def test_every_raw_table_is_a_fresh_source_with_one_staging_model(manifest):
+    tables = raw_tables()
+    assert {"news_articles", "article_mentions", "registry_companies", "trade_baci_flows"} <= tables
+    declared = {source["name"]: source for source in manifest["sources"].values()
+                if source["package_name"] == PACKAGE and source["schema"] == "raw"}
+    readers: dict[str, list[str]] = {}
+    for node in models(manifest):
+        for uid in node["depends_on"]["nodes"]:
+            source = manifest["sources"].get(uid)
+            if source and source["schema"] == "raw":  # quarantine.news_pages is another table
+                readers.setdefault(source["name"], []).append(node["name"])
+    violations = []
+    for table in sorted(tables):
+        source = declared.get(table)
+        if source is None:
+            violations.append(f"raw.{table}: not declared as a dbt source")
+            continue
+        freshness = source.get("freshness") or {}
+        if not all((freshness.get(level) or {}).get("count") for level in ("warn_after", "error_after")):
+            violations.append(f"raw.{table}: no freshness (warn_after and error_after)")
+        if not (source.get("loaded_at_field") or source.get("loaded_at_query")):
+            violations.append(f"raw.{table}: no loaded_at_field / loaded_at_query")
+        staging = [name for name in readers.get(table, []) if name.startswith("stg_")]
+        if len(staging) != 1:
+            violations.append(f"raw.{table}: {len(staging)} staging models read it ({staging}), not one")
+    violations += [f"source raw.{name}: no such table in clusterwatch/sql" for name in declared
+                   if name not in tables]
+    assert_none(violations)
+
+
+def test_every_mart_has_an_enforced_contract_with_typed_columns(manifest):
+    violations = []
+    marts = [node for node in models(manifest) if layer(node) == "marts"]
+    assert len(marts) >= 10
+    for node in marts:
+        if not node["config"]["contract"]["enforced"]:
+            violations.append(f"{node['name']}: contract not enforced")
+        if not node["columns"] or any(not col.get("data_type") for col in node["columns"].values()):
+            violations.append(f"{node['name']}: contract without a data_type on every column")
+    assert_none(violations)
+
+
+def test_incremental_models_have_not_null_keys_and_a_safe_schema_change(manifest):
+    tests = column_tests(manifest)
+    incremental = [node for node in models(manifest) if node["config"]["materialized"] == "incremental"]
+    assert {"fct_article_publications", "fct_article_mentions"} <= {n["name"] for n in incremental}
+    violations = []
+    for node in incremental:
+        keys = node["config"].get("unique_key")
+        keys = [keys] if isinstance(keys, str) else list(keys or [])
+        if not keys:
+            violations.append(f"{node['name']}: incremental without unique_key")
+        for key in keys + [node["config"]["meta"].get("primary_key")]:
+            if (node["unique_id"], key, "not_null") not in tests:
+                violations.append(f"{node['name']}.{key}: incremental key without not_null test")
+        # With an enforced contract, 'ignore' would let the table drift from its YAML.
+        if node["config"].get("on_schema_change") not in {"append_new_columns", "fail"}:
+            violations.append(f"{node['name']}: on_schema_change must be append_new_columns or fail")
+    assert_none(violations)
+
+
+def test_exposures_name_their_dashboards_and_read_only_marts(manifest):
+    exposures = {e["name"]: e for e in manifest["exposures"].values() if e["package_name"] == PACKAGE}
+    assert {"clusterwatch_report", "metabase_clusters_overview"} <= set(exposures)
+    violations = []
+    for name, exposure in exposures.items():
+        if not exposure["description"].strip() or not exposure["owner"].get("email"):
+            violations.append(f"exposure {name}: no description or owner e-mail")
+        upstream = exposure["depends_on"]["nodes"]
+        if not upstream:
+            violations.append(f"exposure {name}: depends on nothing")
+        for uid in upstream:
+            node = manifest["nodes"][uid]
+            if node["resource_type"] != "model" or layer(node) != "marts":
+                violations.append(f"exposure {name}: reads {uid}, not a mart")
+    # An exposure lists exactly the marts its dashboard's SQL reads, so that
+    # `dbt ls --select +exposure:NAME` is what the dashboard needs.
+    repo = Path(__file__).resolve().parents[2]
+    dashboard_sql = {
+        "clusterwatch_report": " ".join(p.read_text(encoding="utf-8")
+                                        for p in (repo / "clusterwatch/report").rglob("*.sql")),
+        "metabase_clusters_overview": (repo / "docker/metabase/dashboard.json").read_text(encoding="utf-8"),
+    }
+    for name, sql in dashboard_sql.items():
+        read_by_sql = set(re.findall(r"marts\.([a-z_]+)", sql))
+        declared = {uid.split(".")[-1] for uid in exposures[name]["depends_on"]["nodes"]}
+        if read_by_sql != declared:
+            violations.append(f"exposure {name}: depends_on {sorted(declared)} but its SQL reads "
+                              f"{sorted(read_by_sql)}")
+    assert_none(violations)

@@ -129,7 +129,7 @@ def test_sector_seed_agrees_with_the_text_analysis_gazetteer():
     gazetteer = yaml.safe_load((REPO / "scrapers/text/data/sectors.yaml").read_text(encoding="utf-8"))
     from_yaml = {s["id"]: (s["name"], s["name_fr"], s["name_ar"], s.get("parent") or "")
                  for s in gazetteer["sectors"]}
-    with (REPO / "dbt_project/seeds/sectors.csv").open(encoding="utf-8") as handle:
+    with (REPO / "dbt_project/seeds/gazetteers/sectors.csv").open(encoding="utf-8") as handle:
         from_seed = {r["sector_id"]: (r["sector_name"], r["sector_name_fr"], r["sector_name_ar"],
                                       r["parent_sector_id"]) for r in csv.DictReader(handle)}
     assert from_seed == from_yaml

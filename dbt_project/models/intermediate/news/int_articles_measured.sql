@@ -14,7 +14,8 @@ articles_measured as (
         date_trunc('month', published_date)::date as published_month,
         title,
         canonical_url,
-        {{ word_count('body_text') }} as body_word_count
+        {{ word_count('body_text') }} as body_word_count,
+        changed_at
     from stg_news__articles
 )
 

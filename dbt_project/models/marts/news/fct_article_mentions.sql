@@ -1,4 +1,62 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='article_id',
+        on_schema_change='append_new_columns',
+        indexes=[
+            {'columns': ['mention_id'], 'unique': true},
+            {'columns': ['article_id']},
+            {'columns': ['upstream_changed_at']},
+        ],
+        post_hook=[
+            "{{ delete_rows_gone_upstream(ref('stg_news__article_mentions'), 'mention_id') }}",
+            "{{ delete_rows_gone_upstream(ref('fct_article_publications'), 'article_id') }}",
+        ],
+    )
+}}
+{#-
+    unique_key is the article, not the mention: an article's mentions are replaced
+    together (delete + insert), so a mention the re-analysis no longer finds goes with
+    the rest. An article left with no mention at all is caught by the post-hook.
+-#}
+
 with
+
+stg_news__article_analyses as (
+    select
+        article_id,
+        is_cluster_related,
+        story_id,
+        changed_at
+    from {{ ref('stg_news__article_analyses') }}
+),
+
+fct_article_publications as (
+    select
+        article_id,
+        source_id,
+        language,
+        published_date,
+        published_month,
+        upstream_changed_at
+    from {{ ref('fct_article_publications') }}
+),
+
+{% if is_incremental() %}
+-- Articles whose text, analysis or story changed since the last run (with the
+-- lookback), and published articles not built yet (macros/incremental.sql).
+articles_to_build as (
+    select article_id
+    from fct_article_publications
+    where {{ changed_since_last_run('upstream_changed_at') }}
+    union
+    select article_id
+    from stg_news__article_analyses
+    where {{ changed_since_last_run('changed_at') }}
+    union
+    {{ keys_not_built_yet('fct_article_publications', 'article_id') }}
+),
+{% endif %}
 
 stg_news__article_mentions as (
     select
@@ -12,24 +70,10 @@ stg_news__article_mentions as (
         number_value,
         number_unit
     from {{ ref('stg_news__article_mentions') }}
-),
-
-stg_news__article_analyses as (
-    select
-        article_id,
-        is_cluster_related,
-        story_id
-    from {{ ref('stg_news__article_analyses') }}
-),
-
-fct_article_publications as (
-    select
-        article_id,
-        source_id,
-        language,
-        published_date,
-        published_month
-    from {{ ref('fct_article_publications') }}
+    {% if is_incremental() %}
+    -- Only these articles (read through the raw key's index when they are few).
+    where article_id in (select articles_to_build.article_id from articles_to_build)
+    {% endif %}
 ),
 
 mentions_joined_to_articles as (
@@ -48,7 +92,11 @@ mentions_joined_to_articles as (
         stg_news__article_mentions.surface_form,
         stg_news__article_mentions.mention_count,
         stg_news__article_mentions.number_value,
-        stg_news__article_mentions.number_unit
+        stg_news__article_mentions.number_unit,
+        greatest(
+            fct_article_publications.upstream_changed_at,
+            stg_news__article_analyses.changed_at
+        ) as upstream_changed_at
     from stg_news__article_mentions
     inner join fct_article_publications
         on stg_news__article_mentions.article_id = fct_article_publications.article_id

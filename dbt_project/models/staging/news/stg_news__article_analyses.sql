@@ -16,7 +16,8 @@ renamed as (
         matched_terms,
         story_id,
         analysed_at,
-        analyser_version
+        analyser_version,
+        _changed_at as changed_at
     from source
 )
 

@@ -6,7 +6,7 @@ source as (
     where {{ not_quarantined('news_articles', 'news_articles._batch_id') }}
 ),
 
-renamed as (
+renamed as not materialized (
     select
         article_id,
         source_id,
@@ -32,6 +32,7 @@ renamed as (
         version as version_number,
         _first_seen_at as first_seen_at,
         _scraped_at as scraped_at,
+        _changed_at as changed_at,
         _batch_id as batch_id
     from source
 ),
@@ -42,10 +43,21 @@ renamed as (
 -- and without a slug, a mobile path): same source, same content hash. Keep the
 -- URL seen first, so that article_id stays stable when a later variant shows
 -- up.
-deduplicated as (
-    select distinct on (source_id, content_hash) *
+-- The rule is applied to the keys only, then joined back: sorting whole articles
+-- (bodies) spilled to disk, and a mart that needs a few articles (the incremental
+-- ones) can then read those through the raw key. `not materialized`: `renamed` is
+-- read twice and must stay a view, not a copy of every article.
+first_seen_per_content as (
+    select distinct on (source_id, content_hash) article_id
     from renamed
     order by source_id, content_hash, first_seen_at, scraped_at, article_id
+),
+
+deduplicated as (
+    select renamed.*
+    from renamed
+    inner join first_seen_per_content
+        on renamed.article_id = first_seen_per_content.article_id
 )
 
 select * from deduplicated

@@ -1,0 +1,209 @@
+"""Incremental dbt run after 1 % new rows vs a full refresh, on generated data.
+
+    python -m benchmarks dbt_incremental [--articles=100000] [--trade-rows=1000000]
+                                         [--new-share=0.01] [--no-verify]
+
+One fresh warehouse database (CLUSTERWATCH_DATABASE_URL's server, else the embedded
+one). Generated server-side with generate_series (no Python row loop):
+- `--trade-rows` rows of raw.trade_baci_flows (and BACI's country codes), the raw table
+  the trade facts read;
+- `--articles` articles in raw.news_articles, each with its raw.article_analysis row and
+  four raw.article_mentions (a cluster, a sector, a wilaya, an organisation).
+The history is back-dated (loaded / changed over 30 days, a month ago), as a real
+warehouse's is.
+
+The models measured are every incremental model and its parents
+(`+config.materialized:incremental`, found by dbt in the manifest), so the trade facts
+are covered as soon as they are incremental. Measured in the same run:
+1. `dbt run --full-refresh` of that selection: the baseline (`full_s`);
+2. `--new-share` new rows added to each generated raw table (new articles with their
+   analyses and mentions, new trade rows), stamped now;
+3. `dbt run` of the same selection, incremental (`incremental_s`);
+4. unless --no-verify: checksums of the incremental marts, then a second full refresh
+   and the same checksums: `identical` says whether incremental = full refresh.
+
+Wall-clock seconds include dbt's own start (parse, connection, ~3-5 s here, reported as
+`dbt_overhead_s`); `*_model_s` sum the models' execution times from run_results.json.
+Last line: {bench, full_s, incremental_s, ratio, ...}; the goal is ratio <= 0.15.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+SELECTOR = "+config.materialized:incremental"
+# History: stamps spread hour by hour over the 30 days before the last 30, as in a
+# warehouse fed by scrapes every few hours (not all at one instant, which would put all
+# of it inside the incremental lookback).
+HISTORY = "now() - interval '30 days' - (i % 720) * interval '1 hour'"
+
+
+def generate_articles(conn, first: int, count: int, changed_at: str) -> None:
+    """Articles `first`..`first+count-1`: raw row, analysis, four mentions each."""
+    last = first + count - 1
+    conn.execute(f"""
+        insert into raw.news_articles (article_id, source_id, canonical_url, url, kind, language,
+            title, body_text, published_at, published_at_source, content_hash, extractor,
+            _batch_id, _first_seen_at, _scraped_at, _changed_at)
+        select md5('bench-' || i), source_id, 'https://bench.example/' || i,
+            'https://bench.example/' || i, kind, case when i % 3 = 0 then 'ar' else 'fr' end,
+            'Titre ' || i, repeat(substr(md5(i::text), 1, 9) || ' ', 30),
+            timestamptz '2015-01-01' + (i % 4000) * interval '1 day' + (i % 24) * interval '1 hour',
+            'json-ld', md5('content-' || i), 'selectors', 'bench-' || (i / 10000),
+            {changed_at}, {changed_at}, {changed_at}
+        from generate_series({first}, {last}) as i
+        cross join lateral (
+            select (array['aps_fr', 'aps_ar', 'elwatan', 'elkhabar', 'tsa', 'joradp'])[1 + i % 6]
+                as source_id,
+                case when i % 6 = 5 then 'official' else 'news' end as kind
+        ) as picked""")
+    conn.execute(f"""
+        insert into raw.article_analysis (article_id, content_hash, language_detected,
+            is_mixed_language, arabic_share, is_cluster_related, relevance_score, matched_terms,
+            content_fingerprint, story_id, analysed_at, analyser_version, _changed_at)
+        select md5('bench-' || i), md5('content-' || i),
+            case when i % 3 = 0 then 'ar' else 'fr' end, false, 0.5, i % 2 = 0, 1.5, '[]',
+            md5('content-' || i), 'st_' || (i / 3), {changed_at}, 'bench', {changed_at}
+        from generate_series({first}, {last}) as i""")
+    conn.execute(f"""
+        insert into raw.article_mentions (article_id, entity_type, entity_id, entity_name,
+            surface, mention_count)
+        select md5('bench-' || i), entity.entity_type, entity.entity_id, entity.entity_id,
+            entity.entity_id, 1 + i % 3
+        from generate_series({first}, {last}) as i
+        cross join lateral (values
+            ('clusters', (array['cluster_boissons_algerie', 'cluster_mecanique_precision',
+                                'cluster_dattes_biskra', 'cluster_plasturgie'])[1 + i % 4]),
+            ('sectors', (array['mechanics', 'agro_food', 'plastics'])[1 + i % 3]),
+            ('wilayas', lpad((1 + i % 58)::text, 2, '0')),
+            ('organisations', (array['ministry_industry', 'aapi', 'sonatrach', 'enp'])[1 + i % 4])
+        ) as entity (entity_type, entity_id)""")
+
+
+def generate_trade(conn, first: int, count: int, loaded_at: str) -> None:
+    """BACI flows `first`..: (exporter, importer, product) is i in mixed radix, so unique."""
+    conn.execute(f"""
+        insert into raw.trade_baci_flows (hs_revision, year, exporter_code, importer_code,
+            product_code, value_kusd, quantity_tonnes, baci_release, _batch_id, _line_number,
+            _loaded_at)
+        select 'HS17', 2015 + i % 8, 1 + i % 211, 1 + (i / 211) % 199,
+            lpad((10101 + i / 41989 * 37)::text, 6, '0'), round((i % 9973)::numeric / 7, 3),
+            case when i % 10 = 0 then null else (i % 503)::numeric end, 'V202401',
+            'bench-trade-' || (i / 100000), i, {loaded_at}
+        from generate_series({first}, {first + count - 1}) as i""")
+
+
+def generate_countries(conn) -> None:
+    conn.execute("""
+        insert into raw.trade_baci_countries (country_code, country_name, iso3, _batch_id,
+            _line_number)
+        select code, 'Country ' || code,
+            chr(65 + code % 26) || chr(65 + (code / 26) % 26) || 'Q', 'bench-countries', code
+        from generate_series(1, 211) as code""")
+
+
+def model_seconds(result) -> float:
+    return sum(node.get("execution_time") or 0 for node in (result.run_results() or {}).get("results", []))
+
+
+def checksums(conn, tables: list[str]) -> dict[str, tuple]:
+    return {table: conn.execute(f"""
+        select count(*), md5(string_agg(row_hash, ',' order by row_hash))
+        from (select md5(mart::text) as row_hash from marts.{table} as mart) as hashed""").fetchone()
+        for table in tables}
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks dbt_incremental")
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--trade-rows", type=int, default=1_000_000)
+    parser.add_argument("--new-share", type=float, default=0.01)
+    parser.add_argument("--no-verify", action="store_true")
+    args = parser.parse_args(argv or [])
+
+    import psycopg
+
+    from clusterwatch import db, transform, warehouse
+
+    url = warehouse.with_database(warehouse.server_url(), f"cw_bench_{uuid.uuid4().hex[:8]}")
+    warehouse.ensure_database(url)
+    try:
+        db.bootstrap(url)
+        history = HISTORY
+        started = time.perf_counter()
+        with psycopg.connect(url, autocommit=True) as conn:
+            generate_countries(conn)
+            generate_articles(conn, 1, args.articles, history)
+            generate_trade(conn, 1, args.trade_rows, history)
+            conn.execute("analyze")
+        print(f"generated {args.articles:,} articles ({4 * args.articles:,} mentions) and "
+              f"{args.trade_rows:,} trade rows in {time.perf_counter() - started:.1f}s", flush=True)
+
+        with tempfile.TemporaryDirectory() as target:
+            target = Path(target)
+            transform.run_dbt(["seed"], url, target_path=target)
+            listed = transform.run_dbt(["ls", "--select", SELECTOR, "--resource-type", "model",
+                                        "--output", "name"], url, target_path=target)
+            selected = [line.strip() for line in listed.output.splitlines()
+                        if line.strip() and " " not in line.strip()]
+            manifest = json.loads((target / "manifest.json").read_text())
+            incremental = sorted(node["name"] for node in manifest["nodes"].values()
+                                 if node["resource_type"] == "model"
+                                 and node["config"]["materialized"] == "incremental")
+            print(f"incremental models: {incremental}; selection: {len(selected)} models", flush=True)
+
+            full = transform.run_dbt(["run", "--full-refresh", "--select", SELECTOR], url,
+                                     target_path=target)
+            full_model = model_seconds(full)
+            print(f"full refresh: {full.duration_seconds:.1f}s ({full_model:.1f}s in models)", flush=True)
+
+            new_articles = max(1, round(args.articles * args.new_share))
+            new_trade = max(1, round(args.trade_rows * args.new_share))
+            with psycopg.connect(url, autocommit=True) as conn:
+                generate_articles(conn, args.articles + 1, new_articles, "now()")
+                generate_trade(conn, args.trade_rows + 1, new_trade, "now()")
+                conn.execute("analyze")
+            print(f"added {new_articles:,} articles and {new_trade:,} trade rows", flush=True)
+
+            incremental_run = transform.run_dbt(["run", "--select", SELECTOR], url, target_path=target)
+            incremental_model = model_seconds(incremental_run)
+            print(f"incremental: {incremental_run.duration_seconds:.1f}s ({incremental_model:.1f}s in models)",
+                  flush=True)
+
+            identical = None
+            full_again = None
+            if not args.no_verify:
+                with psycopg.connect(url) as conn:
+                    after_incremental = checksums(conn, incremental)
+                full_again = transform.run_dbt(["run", "--full-refresh", "--select", SELECTOR], url,
+                                               target_path=target)
+                with psycopg.connect(url) as conn:
+                    identical = checksums(conn, incremental) == after_incremental
+                print(f"second full refresh: {full_again.duration_seconds:.1f}s; incremental marts "
+                      f"identical to a full refresh: {identical}", flush=True)
+    finally:
+        warehouse.drop_database(url)
+
+    return {
+        "bench": "dbt_incremental",
+        "full_s": round(full.duration_seconds, 2),
+        "incremental_s": round(incremental_run.duration_seconds, 2),
+        "ratio": round(incremental_run.duration_seconds / full.duration_seconds, 3),
+        "full_model_s": round(full_model, 2),
+        "incremental_model_s": round(incremental_model, 2),
+        "model_ratio": round(incremental_model / full_model, 3) if full_model else None,
+        "dbt_overhead_s": round(incremental_run.duration_seconds - incremental_model, 2),
+        "second_full_s": round(full_again.duration_seconds, 2) if full_again else None,
+        "identical": identical,
+        "articles": args.articles,
+        "mentions": 4 * args.articles,
+        "trade_rows": args.trade_rows,
+        "new_share": args.new_share,
+        "incremental_models": incremental,
+        "selected_models": len(selected),
+    }
