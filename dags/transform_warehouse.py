@@ -6,21 +6,25 @@ interval; the first task records which batches (from the events' `extra`) this r
 builds on. dbt models are rebuilt from `raw` as a whole, so a lost or duplicated event
 changes nothing: the next run catches up.
 
+dbt runs as one Cosmos `dbt build` task by default, or one task per dbt node with
+CLUSTERWATCH_DBT_TASKS=per_node (see `dbt_tasks` below for when each pays off).
 After dbt, `validate_marts` runs the mart suites (expectations/suites/marts__*.py); only
 marts that pass every error-level expectation emit `marts_validated`. Every dbt task
 reports failed / warning tests through the alert path (Cosmos `callback`).
 
-The dbt graph comes from `dbt_project/target/manifest.json` (LoadMode.DBT_MANIFEST:
-~0.3 s to parse instead of ~2.3 s for `dbt ls`); `clusterwatch` refreshes it with
-`dbt parse` before it starts Airflow, and a test checks it is current.
+In the per-node shape the dbt graph comes from `dbt_project/target/manifest.json`
+(LoadMode.DBT_MANIFEST: ~0.3 s to parse instead of ~2.3 s for `dbt ls`); `clusterwatch`
+refreshes it with `dbt parse` before it starts Airflow, and a test checks it is current.
 """
 
+import os
 import sys
 from pathlib import Path
 
 from airflow.sdk import dag, task
 from cosmos import DbtTaskGroup, ExecutionConfig, LoadMode, ProfileConfig, ProjectConfig, RenderConfig
-from cosmos.constants import InvocationMode
+from cosmos.constants import InvocationMode, TestBehavior
+from cosmos.operators.local import DbtBuildLocalOperator
 
 from _common import DEFAULT_ARGS, MARTS_VALIDATED, START_DATE, VALIDATED_ASSETS
 
@@ -43,6 +47,64 @@ def _any_of(assets):
     return condition
 
 
+def _profile_config() -> ProfileConfig:
+    return ProfileConfig(profile_name="clusterwatch", target_name="dev",
+                         profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml")
+
+
+# After every dbt command (also a failing one), read its run_results.json and alert on
+# failed, erroring or warning tests and models (expectations/alerts.py).
+_OPERATOR_ARGS = {"install_deps": False, "callback": "clusterwatch.jobs.dbt_results_callback"}
+
+
+def dbt_tasks():
+    """The dbt part of the DAG, in one of two shapes (CLUSTERWATCH_DBT_TASKS, read at parse
+    time; docs/warehouse.md "Run time of the transform DAG"):
+
+    - `build` (default): one Cosmos `DbtBuildLocalOperator` task runs `dbt build` over the
+      project (monitoring models excepted). dbt orders the ~90 nodes itself and pays its
+      start-up once: measured here, one build takes 44 s where one task per node took
+      420 s on the same machine (each task is a process that imports dbt and reads the
+      manifest). Per-node status still reaches the alerts through run_results.json.
+    - `per_node`: a Cosmos `DbtTaskGroup`, one task per model, seed and snapshot (`dbt
+      build --select` of the node and its tests, TestBehavior.BUILD): per-model retries
+      and visibility, for a deployment with several workers (CeleryExecutor, Kubernetes
+      executor: docs/scaling.md) where the per-task start-up runs in parallel.
+    """
+    shape = os.environ.get("CLUSTERWATCH_DBT_TASKS", "build")
+    if shape == "build":
+        return DbtBuildLocalOperator(
+            task_id="dbt_build",
+            project_dir=DBT_PROJECT_DIR,
+            profile_config=_profile_config(),
+            dbt_executable_path=str(Path(sys.executable).parent / "dbt"),
+            invocation_mode=InvocationMode.SUBPROCESS,
+            exclude=MONITORING_MODELS,
+            retries=1,
+            **_OPERATOR_ARGS,
+        )
+    if shape != "per_node":
+        raise ValueError(f"CLUSTERWATCH_DBT_TASKS={shape!r}: expected 'build' or 'per_node'")
+    return DbtTaskGroup(
+        group_id="dbt",
+        project_config=PROJECT_CONFIG,
+        profile_config=_profile_config(),
+        execution_config=ExecutionConfig(
+            dbt_executable_path=str(Path(sys.executable).parent / "dbt"),
+            invocation_mode=InvocationMode.SUBPROCESS,
+        ),
+        # Tests with several parents (relationships to dim_sources) run in their own task
+        # after all parents: in a parent's test task (dbt's eager selection) they would
+        # query a model that may not be built yet and fail the first build at random.
+        # The monitoring models describe the platform's own bookkeeping, not the batch:
+        # the monitor_sources DAG rebuilds them hourly in one dbt invocation.
+        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.BUILD,
+                                   should_detach_multiple_parents_tests=True, exclude=MONITORING_MODELS),
+        operator_args=_OPERATOR_ARGS,
+        default_args={**DEFAULT_ARGS, "retries": 1},
+    )
+
+
 @dag(
     schedule=_any_of(VALIDATED_ASSETS),
     start_date=START_DATE,
@@ -59,31 +121,7 @@ def transform_warehouse():
 
         return describe_triggering_events(triggering_asset_events)
 
-    dbt = DbtTaskGroup(
-        group_id="dbt",
-        project_config=PROJECT_CONFIG,
-        profile_config=ProfileConfig(
-            profile_name="clusterwatch",
-            target_name="dev",
-            profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml",
-        ),
-        execution_config=ExecutionConfig(
-            dbt_executable_path=str(Path(sys.executable).parent / "dbt"),
-            invocation_mode=InvocationMode.SUBPROCESS,
-        ),
-        # Tests with several parents (relationships to dim_sources) run in their own task
-        # after all parents: in a parent's test task (dbt's eager selection) they would
-        # query a model that may not be built yet and fail the first build at random.
-        # The monitoring models describe the platform's own bookkeeping, not the batch:
-        # the monitor_sources DAG rebuilds them hourly in one dbt invocation.
-        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, should_detach_multiple_parents_tests=True,
-                                   exclude=MONITORING_MODELS),
-        # After every dbt command (also a failing one), read its run_results.json and alert
-        # on failed, erroring or warning tests and models (expectations/alerts.py).
-        operator_args={"install_deps": False, "callback": "clusterwatch.jobs.dbt_results_callback"},
-        default_args={**DEFAULT_ARGS, "retries": 1},
-    )
-
+    dbt = dbt_tasks()
     @task(outlets=[MARTS_VALIDATED])
     def validate_marts(run_id=None, outlet_events=None) -> dict:
         from clusterwatch.jobs import validate_marts

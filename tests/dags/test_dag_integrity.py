@@ -95,6 +95,44 @@ def test_dag_follows_conventions(parsed, path):
     assert dag["owner"] == "clusterwatch"
 
 
+_TASK_IDS = r"""
+import json, sys
+from airflow.dag_processing.dagbag import DagBag
+bag = DagBag(dag_folder=sys.argv[1])
+print(json.dumps({"errors": dict(bag.import_errors),
+                  "tasks": [t.task_id for d in bag.dags.values() for t in d.tasks]}))
+"""
+
+
+@pytest.mark.parametrize("shape", ["build", "per_node"])
+def test_transform_dag_renders_dbt_in_either_shape(airflow_env, shape):
+    """`build`: one Cosmos dbt build task; `per_node`: a task per model, seed and snapshot
+    (CLUSTERWATCH_DBT_TASKS, docs/warehouse.md)."""
+    path = settings.DAGS_FOLDER / "transform_warehouse.py"
+    out = subprocess.run([sys.executable, "-c", _TASK_IDS, str(path)], capture_output=True, text=True,
+                         env={**airflow_env, "CLUSTERWATCH_DBT_TASKS": shape}, timeout=120)
+    assert out.returncode == 0, out.stderr[-3000:]
+    parsed = json.loads(out.stdout.strip().splitlines()[-1])
+    assert parsed["errors"] == {}
+    dbt_tasks = [t for t in parsed["tasks"] if t.startswith("dbt")]
+    if shape == "build":
+        assert dbt_tasks == ["dbt_build"]
+    else:
+        assert {"dbt.dim_clusters_model_build", "dbt.fct_trade_flows_model_build",
+                "dbt.sectors_seed_build"} <= set(dbt_tasks), dbt_tasks
+        # TestBehavior.BUILD: no separate test task per model, only the detached
+        # multi-parent tests (relationships) after all their parents.
+        assert all(t.endswith(("_model_build", "_seed_build", "_snapshot_build")) or t.startswith("dbt.relationships_")
+                   for t in dbt_tasks), dbt_tasks
+
+
+def test_transform_dag_refuses_an_unknown_dbt_shape(airflow_env):
+    path = settings.DAGS_FOLDER / "transform_warehouse.py"
+    out = subprocess.run([sys.executable, "-c", _TASK_IDS, str(path)], capture_output=True, text=True,
+                         env={**airflow_env, "CLUSTERWATCH_DBT_TASKS": "per_model"}, timeout=120)
+    assert "expected 'build' or 'per_node'" in out.stdout + out.stderr
+
+
 def test_dag_files_do_no_io_at_import():
     """Module scope holds constants and the DAG (C7): no DB, HTTP or Variable access."""
     forbidden = ("psycopg", "requests", "Variable.get", "Connection(", "open(")
