@@ -180,6 +180,10 @@ def test_every_index_chart_is_there_with_its_data(site, expected):
         assert len(cells) == len(expected["lq_cells"])
         assert sorted(cell["lq"] for cell in cells) == sorted(
             float(lq) for _, _, lq in expected["lq_cells"])
+        # The table under the chart: each year's share, kept left to right in Arabic.
+        for year, share in expected["hydrocarbon_share"]:
+            assert (f'<tr><td>{year}</td>' in page
+                    and f'<bdi class="ltr" dir="ltr">{float(share) * 100:.1f} %</bdi>' in page)
     assert "Noto Naskh Arabic" in read(site, "ar/index.html")
 
 
