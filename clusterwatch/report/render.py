@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 
 from clusterwatch.report import charts, shape
 from clusterwatch.report.i18n import DIRECTION, LANGUAGE_NAMES, LANGUAGES, text
@@ -51,7 +52,15 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["ltr"] = left_to_right
     return env
+
+
+def left_to_right(value) -> Markup:
+    """Dates, times, percentages and "2 (1)" counts as one left-to-right run: inside an
+    Arabic (right-to-left) line the bidi algorithm would otherwise reorder their parts
+    ("2026-11-29 16:43 UTC" read as "UTC 16:43 29-11-2026"). The value is escaped."""
+    return Markup('<bdi class="ltr" dir="ltr">{}</bdi>').format(escape(value))
 
 
 def stylesheet() -> bytes:

@@ -60,18 +60,13 @@ def cluster_names(clusters: list[dict], lang: str) -> dict[str, str]:
 
 
 def wilaya_list(cluster: dict, wilayas: list[dict], lang: str) -> list[str]:
-    """The cluster's wilayas as "code name" in the page's language."""
-    ids = [code for code in (cluster.get("wilaya_ids") or "").split("|") if code]
+    """The cluster's wilayas as "code name" in the page's language. dim_clusters and
+    dim_wilayas read the same wilayas seed, so every code has its row; the name falls
+    back to French when the seed has no Arabic one."""
     by_id = {row["wilaya_id"]: row for row in wilayas}
-    french = [name.strip() for name in (cluster.get("wilaya_names_fr") or "").split(",")]
-    names = []
-    for position, code in enumerate(ids):
-        reference = by_id.get(code)
-        name = localised(reference, "wilaya_name", lang) if reference else ""
-        if not name and position < len(french) and len(french) == len(ids):
-            name = french[position]
-        names.append(f"{code} {name}".strip())
-    return names
+    ids = [code for code in (cluster.get("wilaya_ids") or "").split("|") if code]
+    return [f"{code} {localised(by_id.get(code, {}), 'wilaya_name', lang)}".strip()
+            for code in ids]
 
 
 def cluster_cards(clusters: list[dict], wilayas: list[dict], lang: str) -> list[dict]:

@@ -1,5 +1,6 @@
 """Data and helpers of the report tests (tests/report): raw news, analysis and monitoring
-rows that the real dbt build turns into marts, and a cheap copy of a built warehouse.
+rows, the registry and trade files loaded through the real ingest code, all of which the
+real dbt build turns into marts, and a cheap copy of a built warehouse.
 Imported by conftest.py and the test modules (a module name of its own: several test
 folders have a conftest.py)."""
 
@@ -7,11 +8,36 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from pathlib import Path
 
 import psycopg
 from psycopg import sql
 
 from clusterwatch import db, warehouse
+
+LANDING = Path(__file__).resolve().parents[2] / "demo" / "landing"
+# The demo's landing files: real public registry samples and the DZA Comtrade mirror
+# series, the SYNTHETIC registry (headcounts for the location quotients) and the
+# SYNTHETIC BACI sample with its country codes (RCA, diversification). Country codes
+# last: the flows wait in raw until their codes are there, as in the landing zone.
+LANDING_FILES = [
+    ("registry", "transformatek__accountants_moral.csv"),
+    ("registry", "transformatek__coworking-incubators.csv"),
+    ("registry", "SYNTHETIC_registry_industrial_companies.csv"),
+    ("trade", "comtrade-mirroring__auxiliary_statistics__DZA_only.tsv"),
+    ("trade", "SYNTHETIC_BACI_HS17_Y2021_V000000.csv"),
+    ("trade", "SYNTHETIC_baci_country_codes_V000000.csv"),
+]
+# A registry list of cluster members (the demo files have none), names as a registry
+# writes them: an acronym, an Arabic name, an alias; one name matches no cluster.
+MEMBERSHIP_FILE = (
+    "Raison sociale;NIF;Code wilaya;Clusters\n"
+    "SARL JUS DU SAHEL;000216001111111;16;Cluster Boissons-Algérie\n"
+    "SPA EAUX DE L'ATLAS;000216002222222;09;CBA\n"
+    "SARL CONSERVERIE DE L'EST;000236003333333;36;تجمع الطماطم الصناعية\n"
+    "SARL LAITERIE DES HAUTS PLATEAUX;000219004444444;19;cluster laitier de Sétif\n"
+    "EURL INCONNUE;000216005555555;16;Cluster des inconnus\n"
+)
 
 
 def utc(*parts: int) -> datetime:
@@ -118,6 +144,19 @@ def insert_news(url: str) -> None:
                  utc(2025, 5, 7, 7, 0), utc(2025, 5, 6, 7, 0), utc(2025, 5, 6, 7, 0),
                  utc(2025, 5, 6, 7, 0), hours, "timeout" if status == "error" else None),
             )
+
+
+def load_registry_and_trade(url: str, folder: Path) -> None:
+    """The landing files and the membership list through `ingest.pipeline.ingest_file`,
+    the code the landing-zone DAG runs."""
+    from ingest.pipeline import ingest_file
+
+    members = folder / "registry_cluster_members.csv"
+    members.write_text(MEMBERSHIP_FILE, encoding="utf-8")
+    paths = [(LANDING / dataset / name, dataset) for dataset, name in LANDING_FILES]
+    for path, dataset in paths + [(members, "registry")]:
+        result = ingest_file(path, dataset, database_url=url)
+        assert result.status == "loaded" and result.rows_loaded > 0, (path.name, result)
 
 
 def clone_warehouse(url: str, suffix: str) -> str:

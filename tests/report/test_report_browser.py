@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from clusterwatch import db
 from clusterwatch.report import build_report
 from clusterwatch.report.connection import analyst_url
 
@@ -27,7 +28,7 @@ PAGES = [
     "ar/index.html",
     "fr/clusters/cluster_boissons_algerie.html",
     "ar/clusters/cluster_tomate_industrielle.html",
-    "ar/clusters/cluster_dattes_biskra.html",  # no data: no chart, a note
+    "ar/clusters/cluster_dattes_biskra.html",  # no article names it: no chart, a note
 ]
 
 CHARTS_STATE = """() => Array.from(document.querySelectorAll('[data-chart]')).map(el => {
@@ -59,6 +60,13 @@ def site(report_warehouse, analyst_login, tmp_path_factory):
     out = tmp_path_factory.mktemp("report_browser") / "site"
     build_report(analyst_url(report_warehouse, analyst_login, ""), out)
     return out
+
+
+@pytest.fixture(scope="module")
+def lq_cell_count(report_warehouse):
+    with db.connect(report_warehouse) as conn:
+        return conn.execute("select count(*) from marts.fct_wilaya_sector_specialisation "
+                            "where location_quotient is not null").fetchone()[0]
 
 
 class Visit:
@@ -116,7 +124,7 @@ def test_the_harness_catches_network_requests_and_broken_charts(browser, site, t
 
 
 @pytest.mark.parametrize("relative", PAGES)
-def test_page_renders_offline_without_errors(browser, site, relative, tmp_path):
+def test_page_renders_offline_without_errors(browser, site, lq_cell_count, relative, tmp_path):
     shot = tmp_path / (relative.replace("/", "_").replace(".html", "") + ".png")
     visit = Visit(browser, site / relative, screenshot=shot)
     page, charts = visit.page, visit.charts
@@ -131,6 +139,10 @@ def test_page_renders_offline_without_errors(browser, site, relative, tmp_path):
             assert chart["width"] > 50 and chart["height"] > 50, chart
         if relative.startswith("ar/"):
             assert page.evaluate("document.documentElement.dir") == "rtl"
+            # Dates and percentages stay one left-to-right run inside Arabic lines.
+            stamps = page.locator("footer bdi.ltr")
+            assert stamps.count() == 1
+            assert stamps.evaluate("el => getComputedStyle(el).direction") == "ltr"
             assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
             # The bundled (data: URL) Arabic font is there and used for the page's text.
             assert page.evaluate("document.fonts.check(\"16px 'Noto Naskh Arabic'\", 'تجمع')")
@@ -140,6 +152,10 @@ def test_page_renders_offline_without_errors(browser, site, relative, tmp_path):
             assert any("Noto Naskh Arabic" in family for family in loaded), loaded
         elif relative.startswith("fr/"):
             assert page.evaluate("getComputedStyle(document.body).direction") == "ltr"
+        if relative.endswith("/index.html"):
+            # One heat-map cell per wilaya x sector with a location quotient in the mart.
+            cells = page.locator('[data-chart="lq"] svg g.mark-rect.role-mark path')
+            assert cells.count() == lq_cell_count, cells.count()
         if relative == "ar/clusters/cluster_dattes_biskra.html":
             assert page.locator(".no-data").count() == 2
         if relative == "fr/clusters/cluster_boissons_algerie.html":

@@ -1,6 +1,7 @@
 """`clusterwatch report` on a real warehouse (tests/report/conftest.py), read as a login in
 `clusterwatch_analyst`: what each section reads, the pages it writes, empty and missing
-marts, reruns, the CLI."""
+marts, reruns, the CLI. Expected values are read from the marts dbt built (as the owner),
+never written here, so the report is checked against what the warehouse really holds."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import pytest
 from psycopg import sql
 from report_warehouse import ARTICLES, clone_warehouse, md5
 
-from clusterwatch import cli, warehouse
+from clusterwatch import cli, db, warehouse
 from clusterwatch.report import build_report
 from clusterwatch.report.connection import (
     AnalystAccessError,
@@ -48,10 +49,53 @@ def read(site, relative: str) -> str:
     return (site["out"] / relative).read_text(encoding="utf-8")
 
 
-def test_sections_read_the_marts_as_the_analyst(data):
+def marts(url: str, query: str, params=()) -> list[tuple]:
+    """Rows of the real marts, read as the owner: what the report must show."""
+    with db.connect(url) as conn:
+        return conn.execute(query, params).fetchall()
+
+
+@pytest.fixture(scope="module")
+def expected(report_warehouse):
+    latest_rca = marts(report_warehouse, """
+        select hs_code, rca, exports_usd, is_competitive from marts.fct_product_rca
+        where country_iso3 = 'DZA' and rca is not null and trade_year = (
+            select max(trade_year) from marts.fct_product_rca where country_iso3 = 'DZA')
+        order by rca desc, hs_code limit 15""")
+    return {
+        "clusters": marts(report_warehouse, """
+            select cluster_id, member_count, article_count from marts.dim_clusters
+            order by article_count desc, cluster_id"""),
+        "rca": latest_rca,
+        "hydrocarbon_share": marts(report_warehouse, """
+            select trade_year, hydrocarbon_share from marts.fct_export_diversification
+            where reporter_iso3 = 'DZA' order by trade_year"""),
+        "lq_cells": marts(report_warehouse, """
+            select wilaya_id, sector_id, location_quotient
+            from marts.fct_wilaya_sector_specialisation where location_quotient is not null
+            order by wilaya_id, sector_id"""),
+    }
+
+
+def test_the_real_marts_have_what_each_chart_needs(expected):
+    """The files loaded in conftest.py reach every mart the report draws: otherwise the
+    checks below would pass on empty sections."""
+    seed = VENDOR.parents[2] / "dbt_project" / "seeds" / "gazetteers" / "clusters.csv"
+    assert len(expected["clusters"]) == len(seed.read_text(encoding="utf-8").splitlines()) - 1
+    # Members from the registry list (CBA and "Cluster Boissons-Algérie" are one cluster;
+    # "Cluster des inconnus" is none).
+    members = {cluster_id: count for cluster_id, count, _ in expected["clusters"] if count}
+    assert members == {"cluster_boissons_algerie": 2, "cluster_lait_setif": 1,
+                       "cluster_tomate_industrielle": 1}
+    assert len(expected["rca"]) >= 5 and len(expected["hydrocarbon_share"]) >= 2
+    assert len(expected["lq_cells"]) >= 5
+
+
+def test_sections_read_the_marts_as_the_analyst(data, expected):
     assert [row["cluster_id"] for row in data["clusters"]] == [
-        "cluster_boissons_algerie", "cluster_lait_setif", "cluster_tomate_industrielle",
-        "cluster_dattes_biskra"]
+        row[0] for row in expected["clusters"]]
+    assert {row["cluster_id"]: row["member_count"] for row in data["clusters"]} == {
+        cluster_id: members for cluster_id, members, _ in expected["clusters"]}
     # Latest articles come from the real text analysis and fct_article_publications, newest first.
     latest = [(row["cluster_id"], row["article_id"]) for row in data["cluster_articles"]]
     assert latest == [
@@ -60,10 +104,15 @@ def test_sections_read_the_marts_as_the_analyst(data):
         ("cluster_lait_setif", md5(ARTICLES["lait_fr"][2])),
         ("cluster_tomate_industrielle", md5(ARTICLES["tomate_ar"][2])),
     ]
-    assert [row["trade_year"] for row in data["export_diversification"]] == [2021, 2022, 2023]
-    # Only the latest year (2023) of Algeria, highest RCA first.
-    assert [row["hs_code"] for row in data["product_rca"]][:3] == ["310230", "271121", "080410"]
-    assert {row["trade_year"] for row in data["product_rca"]} == {2023}
+    assert [(row["trade_year"], row["hydrocarbon_share"])
+            for row in data["export_diversification"]] == expected["hydrocarbon_share"]
+    # Only Algeria's latest year, highest RCA first.
+    assert [(row["hs_code"], row["rca"]) for row in data["product_rca"]] == [
+        (hs_code, rca) for hs_code, rca, _, _ in expected["rca"]]
+    assert len({row["trade_year"] for row in data["product_rca"]}) == 1
+    assert [(row["wilaya_id"], row["sector_id"], row["location_quotient"])
+            for row in data["wilaya_sector_lq"]
+            if row["location_quotient"] is not None] == expected["lq_cells"]
     assert {(row["source_id"], row["health_status"]) for row in data["source_health"]} >= {
         ("aps_ar", "fresh"), ("elwatan", "error")}
     assert [(str(row["validation_date"]), row["failed_validation_count"])
@@ -92,17 +141,16 @@ def test_analyst_session_is_read_only(report_warehouse, analyst_login):
             conn.execute("delete from marts.dim_clusters")
 
 
-def test_site_has_both_languages_and_a_page_per_cluster(site):
+def test_site_has_both_languages_and_a_page_per_cluster(site, expected):
     files = sorted(str(path.relative_to(site["out"])) for path in site["out"].rglob("*") if path.is_file())
-    clusters = ["cluster_boissons_algerie", "cluster_dattes_biskra", "cluster_lait_setif",
-                "cluster_tomate_industrielle"]
+    clusters = [row[0] for row in expected["clusters"]]  # one page per row of dim_clusters
     assert files == sorted(
         [MARKER, "index.html", "fr/index.html", "ar/index.html"]
         + [f"{lang}/clusters/{cluster}.html" for lang in ("fr", "ar") for cluster in clusters]
         + [f"assets/{name}" for name in ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js",
                                          "report.js", "report.css", "LICENSES.txt")])
     assert site["result"]["index"] == str(site["out"] / "index.html")
-    assert site["result"]["pages"] == 11
+    assert site["result"]["pages"] == 1 + 2 * (1 + len(clusters))
     assert '<html lang="ar" dir="rtl">' in read(site, "ar/index.html")
     assert '<html lang="fr" dir="ltr">' in read(site, "fr/index.html")
     # Language switch on each page, to the same page in the other language.
@@ -110,7 +158,7 @@ def test_site_has_both_languages_and_a_page_per_cluster(site):
     assert 'href="../fr/index.html"' in read(site, "ar/index.html")
 
 
-def test_every_index_chart_is_there_with_its_data(site):
+def test_every_index_chart_is_there_with_its_data(site, expected):
     for lang in ("fr", "ar"):
         page = read(site, f"{lang}/index.html")
         assert re.findall(r'data-chart="(\w+)"', page) == [
@@ -119,12 +167,23 @@ def test_every_index_chart_is_there_with_its_data(site):
                  re.findall(r'<script type="application/json" id="spec-(\w+)">(.*?)</script>', page, re.S)}
         assert specs["rca"]["$schema"].endswith("vega-lite/v6.4.1.json")
         rca_bars = specs["rca"]["layer"][0]["data"]["values"]
-        assert rca_bars[0] == {"product": "310230", "rca": 98.2, "exports": 900000000.0,
-                               "competitive": "oui" if lang == "fr" else "نعم"}
+        yes, no = ("oui", "non") if lang == "fr" else ("نعم", "لا")
+        # Each top product of fct_product_rca, in its order, with its RCA and exports.
+        assert rca_bars == [{"product": hs_code, "rca": float(rca), "exports": float(exports),
+                             "competitive": yes if competitive else no}
+                            for hs_code, rca, exports, competitive in expected["rca"]]
         shares = {(row["year"], row["value"]) for row in specs["hydrocarbons"]["data"]["values"]}
-        assert {(2021, 0.921), (2022, 0.931), (2023, 0.9)} <= shares
-        # The cell without employment stays out of the heat map.
-        assert len(specs["lq"]["data"]["values"]) == 5
+        assert {(year, float(share)) for year, share in expected["hydrocarbon_share"]} <= shares
+        # One cell per wilaya x sector with a location quotient (cells without
+        # employment stay out of the heat map).
+        cells = specs["lq"]["data"]["values"]
+        assert len(cells) == len(expected["lq_cells"])
+        assert sorted(cell["lq"] for cell in cells) == sorted(
+            float(lq) for _, _, lq in expected["lq_cells"])
+        # The table under the chart: each year's share, kept left to right in Arabic.
+        for year, share in expected["hydrocarbon_share"]:
+            assert (f'<tr><td>{year}</td>' in page
+                    and f'<bdi class="ltr" dir="ltr">{float(share) * 100:.1f} %</bdi>' in page)
     assert "Noto Naskh Arabic" in read(site, "ar/index.html")
 
 
@@ -137,11 +196,30 @@ def test_cluster_page_lists_latest_articles_in_their_own_language(site):
     # Markup from a scraped title is shown as text, never run.
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
     assert "&lt;b&gt;réunit&lt;/b&gt;" in page
-    arabic_page = read(site, "ar/clusters/cluster_tomate_industrielle.html")
-    assert "36 الطارف، 23 عنابة، 24 قالمة" in arabic_page
-    assert "تجمع الطماطم الصناعية" in arabic_page
-    empty = read(site, "fr/clusters/cluster_dattes_biskra.html")
-    assert empty.count("Pas encore de données.") == 2  # no activity chart, no articles
+
+
+
+def test_cluster_profiles_show_the_marts_values(site, report_warehouse):
+    wilaya_names = dict(marts(report_warehouse, """
+        select wilaya_id, wilaya_name_ar from marts.dim_wilayas where is_current"""))
+    clusters = marts(report_warehouse, """
+        select cluster_id, cluster_name_fr, cluster_name_ar, wilaya_ids, member_count,
+            article_count
+        from marts.dim_clusters""")
+    assert any(article_count == 0 for *_, article_count in clusters)
+    for cluster_id, name_fr, name_ar, wilaya_ids, members, article_count in clusters:
+        french = read(site, f"fr/clusters/{cluster_id}.html")
+        arabic = read(site, f"ar/clusters/{cluster_id}.html")
+        assert name_fr.replace("'", "&#39;") in french and name_ar in arabic
+        assert f"<dt>Membres</dt><dd>{members}</dd>" in french, cluster_id
+        # The Arabic page names the wilayas from dim_wilayas, in dim_clusters' order.
+        wilayas = "، ".join(
+            f"{code} {wilaya_names[code]}" for code in wilaya_ids.split("|") if code)
+        assert wilayas in arabic, (cluster_id, wilayas)
+        if article_count == 0:  # no activity chart, no articles
+            assert french.count("Pas encore de données.") == 2, cluster_id
+        else:
+            assert "Pas encore de données." not in french, cluster_id
 
 
 def test_pages_load_nothing_from_the_network(site):
@@ -234,14 +312,15 @@ def test_missing_mart_is_named(copy_without_dim_clusters, analyst_login, tmp_pat
     assert not (tmp_path / "site").exists()
 
 
-def test_cli_writes_one_language(report_warehouse, analyst_login, tmp_path, monkeypatch, capsys):
+def test_cli_writes_one_language(report_warehouse, analyst_login, expected, tmp_path, monkeypatch,
+                                 capsys):
     monkeypatch.setenv("CLUSTERWATCH_DATABASE_URL", report_warehouse)
     monkeypatch.setenv("CLUSTERWATCH_ANALYST_USER", analyst_login)
     monkeypatch.delenv("CLUSTERWATCH_ANALYST_PASSWORD", raising=False)
     assert cli.main(["report", "--out", str(tmp_path / "site"), "--lang", "ar"]) == 0
     last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert last["index"] == str(tmp_path / "site" / "index.html")
-    assert last["languages"] == ["ar"] and last["pages"] == 6
+    assert last["languages"] == ["ar"] and last["pages"] == 2 + len(expected["clusters"])
     assert not (tmp_path / "site" / "fr").exists()
     assert "lang-switch" not in (tmp_path / "site" / "ar" / "index.html").read_text(encoding="utf-8")
 

@@ -1,6 +1,5 @@
 -- The latest articles naming each cluster, titles as published (original language).
--- Text analysis writes entity types in the plural ('clusters'); the mart contract says
--- 'cluster': both are accepted.
+-- Text analysis writes entity types in the plural: 'clusters'.
 with
 
 cluster_mentions as (
@@ -8,7 +7,7 @@ cluster_mentions as (
         fct_article_mentions.article_id,
         fct_article_mentions.entity_id as cluster_id
     from marts.fct_article_mentions
-    where fct_article_mentions.entity_type in ('cluster', 'clusters')
+    where fct_article_mentions.entity_type = 'clusters'
 ),
 
 articles_ranked as (

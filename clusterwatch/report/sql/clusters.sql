@@ -18,4 +18,4 @@ select
     first_mentioned_on,
     last_mentioned_on
 from marts.dim_clusters
-order by article_count desc nulls last, cluster_id
+order by article_count desc, cluster_id
