@@ -416,7 +416,7 @@ def scrape_source(
     database_url: str,
     sources_dir: Path | None = None,
     variables: dict | None = None,
-    allow_private_addresses: bool = False,
+    allow_private_addresses: bool | tuple[str, ...] = False,
     client: HttpClient | None = None,
     max_rejection_rate: float | None = None,
     backfill: Backfill | dict | None = None,
