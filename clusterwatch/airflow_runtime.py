@@ -205,7 +205,9 @@ class AirflowStack:
     def start_component(self, component: str) -> subprocess.Popen:
         """Start one component (also again after `stop_component`), its output appended
         to its log under the home."""
-        logs = settings.logs_dir()
+        # The stack's own home (its env), even if this process's has changed since.
+        home = self.env.get("CLUSTERWATCH_HOME")
+        logs = Path(home) / "logs" if home else settings.logs_dir()
         logs.mkdir(parents=True, exist_ok=True)
         airflow = str(Path(sys.executable).parent / "airflow")
         with open(logs / f"airflow-{component}.log", "ab") as out:
