@@ -92,7 +92,9 @@ def task_process(ti_id: str) -> psutil.Process | None:
     `airflow worker -- <task instance id>`; its parent, the LocalExecutor's worker (the
     supervisor), is `airflow worker -- LocalExecutor: <id>` and is left alone."""
     for proc in psutil.process_iter(["cmdline"]):
-        if " ".join(proc.info.get("cmdline") or []) == f"airflow worker -- {ti_id}":
+        # setproctitle pads the title with NULs / spaces: compare the words
+        words = " ".join(proc.info.get("cmdline") or []).split()
+        if words == ["airflow", "worker", "--", ti_id]:
             return proc
     return None
 
