@@ -37,7 +37,9 @@ VOLATILE_BY_TABLE = {
     "raw.news_article_versions": {"_batch_id"},
     "raw.article_analysis": {"_batch_id"},
     "raw.article_mentions": {"_batch_id"},
-    "raw.news_pages": {"_batch_id"},
+    # The gzip container stores its compression time and the headers the server's Date:
+    # the page itself is compared by body_sha256 and body_bytes.
+    "raw.news_pages": {"body_gzip", "response_headers"},
 }
 RUN_LOGS = {"raw.scrape_runs"}
 TIME_TYPES = ("timestamp with time zone", "timestamp without time zone", "interval")
