@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -131,4 +132,5 @@ def main(argv: list[str] | None = None) -> dict:
         warehouse.drop_database(metadata)
         if embedded:
             embedded.stop()
+        shutil.rmtree(home, ignore_errors=True)
     return result
