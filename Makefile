@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test up bench lock stop status clean
+.PHONY: setup demo test faults up bench lock stop status clean
 
 setup: $(STAMP)
 
@@ -20,6 +20,9 @@ demo: setup          ## the whole pipeline, end to end, on the embedded PostgreS
 
 test: setup          ## every test, against a real PostgreSQL and a real Airflow scheduler
 	$(BIN)/pytest
+
+faults: setup        ## the fault suite alone, with the marts rebuilt and compared; prints the figures table
+	$(BIN)/python -m benchmarks faults
 
 up: setup            ## Airflow locally (api-server, scheduler, dag-processor, triggerer); Ctrl-C stops
 	$(BIN)/clusterwatch up

@@ -150,15 +150,8 @@ class AirflowStack:
         return self.env["AIRFLOW__API__BASE_URL"]
 
     def start(self, timeout: float = 120) -> None:
-        logs = settings.logs_dir()
-        logs.mkdir(parents=True, exist_ok=True)
-        airflow = str(Path(sys.executable).parent / "airflow")
         for component in COMPONENTS:
-            out = open(logs / f"airflow-{component}.log", "ab")
-            self.processes[component] = subprocess.Popen(
-                [airflow, component], env=merged_environment(self.env), stdout=out,
-                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-            )
+            self.start_component(component)
         try:
             self.wait_healthy(timeout)
         except BaseException:
@@ -208,6 +201,36 @@ class AirflowStack:
                     pass
                 proc.wait(10)
         self.processes.clear()
+
+    def start_component(self, component: str) -> subprocess.Popen:
+        """Start one component (also again after `stop_component`), its output appended
+        to its log under the home."""
+        # The stack's own home (its env), even if this process's has changed since.
+        home = self.env.get("CLUSTERWATCH_HOME")
+        logs = Path(home) / "logs" if home else settings.logs_dir()
+        logs.mkdir(parents=True, exist_ok=True)
+        airflow = str(Path(sys.executable).parent / "airflow")
+        with open(logs / f"airflow-{component}.log", "ab") as out:
+            self.processes[component] = subprocess.Popen(
+                [airflow, component], env=merged_environment(self.env), stdout=out,
+                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            )
+        return self.processes[component]
+
+    def stop_component(self, component: str, timeout: float = 60) -> None:
+        """Stop one component the clean way (SIGINT to its process group), the others
+        running on: e.g. the triggerer alone, so AssetWatcher events stop (fault tests)."""
+        proc = self.processes.pop(component)
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGINT)
+            except ProcessLookupError:
+                pass
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(10)
 
     def __enter__(self) -> "AirflowStack":
         self.start()

@@ -245,7 +245,7 @@ def cmd_sources(args) -> int:
     return _sources_check(args, sources, allow_private)
 
 
-def _sources_check(args, sources, allow_private: bool) -> int:
+def _sources_check(args, sources, allow_private) -> int:
     from scrapers.health import check_source
     from scrapers.http import HttpClient
 

@@ -11,6 +11,11 @@ charset, as old servers do) and redirects. Files are served byte for byte, with 
 (`If-None-Match` gives 304) and the Content-Type of their suffix. Names starting with
 `_` or `.` are never served. Request logging goes to the `clusterwatch.demo_server`
 logger at DEBUG level, not to stderr.
+
+Outages on demand (the fault suite, tests/faults/): `DemoSite.faults` is a `SiteFaults`
+the serving threads read on every request: `failing_prefixes` answer 500 to every path
+under them (a source down), `delay_seconds` slows every answer (so a scrape can be
+interrupted halfway). Switch them while the site runs; nothing sleeps to simulate time.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import json
 import logging
 import posixpath
 import threading
+import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -60,7 +66,22 @@ class SiteConfig:
         self.redirects: dict[str, dict] = data.get("redirects", {})
 
 
-def _make_handler(root: Path, config: SiteConfig):
+class SiteFaults:
+    """Switchable outage of a running site (read by each request; see the module doc)."""
+
+    def __init__(self):
+        self.failing_prefixes: set[str] = set()
+        self.delay_seconds: float = 0.0
+        self.requests_failed = 0
+
+    def clear(self) -> None:
+        self.failing_prefixes.clear()
+        self.delay_seconds = 0.0
+
+
+def _make_handler(root: Path, config: SiteConfig, faults: SiteFaults | None = None):
+    faults = faults or SiteFaults()
+
     class DemoSiteHandler(BaseHTTPRequestHandler):
         server_version = "clusterwatch-demo/0.1"
         protocol_version = "HTTP/1.1"
@@ -106,6 +127,12 @@ def _make_handler(root: Path, config: SiteConfig):
 
         def _serve(self, send_body: bool) -> None:
             url_path = urlsplit(self.path).path
+            if faults.delay_seconds:
+                time.sleep(faults.delay_seconds)
+            if any(url_path.startswith(prefix) for prefix in faults.failing_prefixes):
+                faults.requests_failed += 1
+                self._send(500, {"Content-Type": "text/plain"}, b"outage", send_body)
+                return
             redirect = config.redirects.get(url_path)
             if redirect:
                 status = int(redirect.get("status", 301))
@@ -146,6 +173,7 @@ class DemoSite:
         self.port = port
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.faults = SiteFaults()
 
     @property
     def base_url(self) -> str:
@@ -156,7 +184,7 @@ class DemoSite:
     def start(self) -> str:
         if self._server is not None:
             return self.base_url
-        handler = _make_handler(self.root, SiteConfig(self.root))
+        handler = _make_handler(self.root, SiteConfig(self.root), self.faults)
         server = ThreadingHTTPServer((self.host, self.port), handler)  # port 0: a free port
         server.daemon_threads = True
         self._server = server

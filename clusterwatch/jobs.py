@@ -16,15 +16,19 @@ log = logging.getLogger(__name__)
 SOURCE_SETS = ("live", "demo")
 
 
-def source_set_config(source_set: str, demo_site: str | None = None) -> tuple[Path, dict, bool]:
-    """(sources directory, placeholder values, may fetch private/loopback addresses)."""
+def source_set_config(source_set: str, demo_site: str | None = None) -> tuple[Path, dict, tuple[str, ...]]:
+    """(sources directory, placeholder values, origins allowed on a private address)."""
     if source_set == "live":
-        return settings.sources_dir(), {}, False
+        return settings.sources_dir(), {}, ()
     if source_set == "demo":
         if not demo_site:
             raise ValueError("source_set 'demo' needs demo_site (the recorded site's base URL)")
-        # The recorded site runs on 127.0.0.1: only the demo may reach loopback.
-        return settings.PROJECT_ROOT / "demo" / "sources", {"demo_site": demo_site.rstrip("/")}, True
+        # The recorded site runs on 127.0.0.1: the demo may reach that one origin (host
+        # and port) on loopback, and no other private address (scrapers/http.py).
+        from scrapers.http import origin_key
+
+        return (settings.PROJECT_ROOT / "demo" / "sources", {"demo_site": demo_site.rstrip("/")},
+                (origin_key(demo_site),))
     raise ValueError(f"unknown source_set {source_set!r}; expected one of {SOURCE_SETS}")
 
 

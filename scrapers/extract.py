@@ -355,10 +355,17 @@ def fold_for_matching(text: str) -> str:
     return unicodedata.normalize("NFC", stripped).lower()
 
 
+# Elements whose content is never text a reader sees (code, styles, embedded frames):
+# skipped wherever text is read (title, lead, author...), not only in the cleaned body,
+# so a <script> inside a selected heading cannot reach the stored text.
+NON_TEXT_TAGS = frozenset({"script", "style", "noscript", "template", "iframe", "svg",
+                           "object", "embed"})
+
+
 def _blocks(node) -> list[str]:
     """Paragraph texts of an lxml element: block elements and <br> break paragraphs,
-    inline ones do not; comments and processing instructions are skipped (their tail
-    text is not)."""
+    inline ones do not; comments, processing instructions and `NON_TEXT_TAGS` are
+    skipped (their tail text is not)."""
     parts: list[str] = []
     buffer: list[str] = []
 
@@ -372,7 +379,9 @@ def _blocks(node) -> list[str]:
         if element.text and isinstance(element.tag, str):
             buffer.append(element.text)
         for child in element:
-            if isinstance(child.tag, str):
+            if isinstance(child.tag, str) and child.tag.lower() in NON_TEXT_TAGS:
+                pass  # its tail, below, is text of the parent
+            elif isinstance(child.tag, str):
                 if child.tag in BLOCK_TAGS:
                     flush()
                     walk(child)

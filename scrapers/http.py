@@ -18,7 +18,11 @@ subclass that carries the URL. What it does on every call:
   `Retry-After` but never waiting longer than `retry_after_cap_seconds`;
 - follows redirects itself (at most `max_redirects`), checking every hop against the
   allowed domains and against private / loopback / link-local addresses (the host is
-  resolved) unless `allow_private_addresses=True` (the demo site and tests on 127.0.0.1);
+  resolved). `allow_private_addresses` opens that check deliberately, and narrowly:
+  a collection of origins (`"127.0.0.1:41234"`, host and port) lets only those reach a
+  private address (the configured demo / test site), so a scraped link or a redirect to
+  any other private, loopback or link-local address (a router, 169.254.169.254, another
+  local port) is still refused; `True` opens it for every host (unit tests only);
 - streams the body and stops at `max_bytes` of *decoded* content (a small gzip body can
   expand a thousandfold), raising `ResponseTooLarge`.
 
@@ -184,6 +188,14 @@ def is_public_address(address: str) -> bool:
     )
 
 
+def origin_key(url_or_origin: str) -> str:
+    """`host:port` of a URL or of a bare `host:port` (default ports filled in)."""
+    text = url_or_origin if "://" in url_or_origin else f"http://{url_or_origin}"
+    parts = urlsplit(text)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return f"{(parts.hostname or '').lower()}:{port}"
+
+
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
     """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date)."""
     if not value:
@@ -213,7 +225,7 @@ class HttpClient:
         backoff_seconds: float | None = None,
         retry_after_cap_seconds: float | None = None,
         max_bytes: int | None = None,
-        allow_private_addresses: bool = False,
+        allow_private_addresses: bool | Iterable[str] = False,
         *,
         max_redirects: int | None = None,
         respect_robots: bool | None = None,
@@ -255,7 +267,11 @@ class HttpClient:
             if respect_robots is not None
             else _env_bool("CLUSTERWATCH_HTTP_RESPECT_ROBOTS", True)
         )
-        self.allow_private_addresses = allow_private_addresses
+        self.allow_private_addresses = allow_private_addresses is True
+        self.private_origins = (
+            frozenset() if isinstance(allow_private_addresses, bool)
+            else frozenset(origin_key(o) for o in allow_private_addresses)
+        )
         self._resolve = resolver if resolver is not None else default_resolver
         self._sleep = sleep if sleep is not None else time.sleep
         # Redirects are followed by hand in get() (allow_redirects=False on every call).
@@ -350,7 +366,7 @@ class HttpClient:
             raise DomainNotAllowed(
                 origin, f"host {parts.hostname} is not in allowed domains {list(domains)}"
             )
-        if self.allow_private_addresses:
+        if self.allow_private_addresses or origin_key(url) in self.private_origins:
             return
         host = parts.hostname
         try:

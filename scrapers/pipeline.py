@@ -82,7 +82,7 @@ log = logging.getLogger(__name__)
 MAX_SITEMAPS_PER_ENTRY = 20
 # Bump when scrapers/extract.py changes what it produces for the same bytes: every page
 # is then re-extracted once instead of being skipped as "not modified".
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "3"  # 3: no script/style text in titles, leads, authors
 
 
 class ScrapeFailed(RuntimeError):
@@ -416,7 +416,7 @@ def scrape_source(
     database_url: str,
     sources_dir: Path | None = None,
     variables: dict | None = None,
-    allow_private_addresses: bool = False,
+    allow_private_addresses: bool | tuple[str, ...] = False,
     client: HttpClient | None = None,
     max_rejection_rate: float | None = None,
     backfill: Backfill | dict | None = None,

@@ -66,6 +66,8 @@ def test_analyst_cannot_write_anywhere(built_warehouse, analyst_url):
     table = _relations(built_warehouse, "marts")[0]
     statements = [
         sql.SQL("delete from {}").format(sql.Identifier("marts", table)),
+        sql.SQL("insert into {} default values").format(sql.Identifier("marts", table)),
+        sql.SQL("truncate {}").format(sql.Identifier("marts", table)),
         sql.SQL("create table marts.bi_scratch (x int)"),
         sql.SQL("create table public.bi_scratch (x int)"),
         sql.SQL("create schema bi_scratch"),

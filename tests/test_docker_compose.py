@@ -59,6 +59,10 @@ ONE_SHOT_SERVICES = {"airflow-init"}
 # Not built from the Airflow anchor: adds the warehouse and the dashboard to Metabase,
 # then exits (tests/report/test_metabase_provisioning.py checks it).
 OTHER_ONE_SHOT_SERVICES = {"metabase-provision"}
+# The `celery` profile (docs/scaling.md): off unless COMPOSE_PROFILES names it.
+CELERY_SERVICES = {"redis", "airflow-worker"}
+# Read by docker compose itself, not interpolated in the file.
+COMPOSE_OWN_VARIABLES = {"COMPOSE_PROFILES"}
 
 # A variable or key whose value is a credential.
 SECRET_NAME = re.compile(
@@ -437,8 +441,9 @@ def test_airflow_services_get_env_file_and_the_landing_zone(services):
 
 def test_only_airflow_containers_receive_the_whole_env_file(services):
     """.env holds every secret: Metabase, Mailpit and PostgreSQL get only what they need."""
+    # The Celery workers run the tasks: they need what the scheduler gets.
     for name, service in services.items():
-        if name not in AIRFLOW_SERVICES | ONE_SHOT_SERVICES:
+        if name not in AIRFLOW_SERVICES | ONE_SHOT_SERVICES | {"airflow-worker"}:
             assert "env_file" not in service, f"{name} should not receive the whole .env"
 
 
@@ -493,12 +498,49 @@ def test_published_ports_bind_to_a_configurable_address(services):
             )
 
 
-def test_celery_can_be_added_later_on_the_anchor():
-    """The Airflow services share one anchor, so a `profiles: [celery]` variant can
-    reuse it (LATER issue)."""
-    text = COMPOSE_FILE.read_text()
-    assert "&airflow-common" in text
-    assert text.count("<<: *airflow-common\n") >= len(AIRFLOW_SERVICES | ONE_SHOT_SERVICES)
+def test_celery_profile_adds_a_broker_and_two_workers_on_the_same_image(services):
+    """`COMPOSE_PROFILES=celery` + `CLUSTERWATCH_AIRFLOW_EXECUTOR=CeleryExecutor`: Redis
+    and two airflow-workers from the project image; nothing else is in the profile, and
+    the default (no profile) stays the LocalExecutor stack."""
+    profiled = {name for name, service in services.items() if service.get("profiles")}
+    assert profiled == CELERY_SERVICES
+    for name in CELERY_SERVICES:
+        assert services[name]["profiles"] == ["celery"]
+    redis, worker = services["redis"], services["airflow-worker"]
+    assert redis["image"].startswith("redis:") and "redis-cli" in healthcheck_command(redis)
+    assert worker["command"] == "celery worker"
+    assert worker["deploy"]["replicas"] == 2
+    assert worker["image"] == services["airflow-scheduler"]["image"]
+    assert worker["build"] == services["airflow-scheduler"]["build"]
+    assert worker["volumes"] == services["airflow-scheduler"]["volumes"]  # logs, home, landing
+    assert "inspect ping" in healthcheck_command(worker)
+    assert depends_on(worker) == {"postgres": "service_healthy", "airflow-init": "service_completed_successfully",
+                                  "redis": "service_healthy", "airflow-apiserver": "service_healthy"}
+
+
+def test_the_executor_switches_with_one_variable(services, env_example):
+    for name in AIRFLOW_SERVICES | {"airflow-worker"}:
+        celery = resolve(environment_of(services[name]),
+                         env_example | {"CLUSTERWATCH_AIRFLOW_EXECUTOR": "CeleryExecutor"})
+        assert celery["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor", name
+        assert celery["AIRFLOW__CELERY__BROKER_URL"] == "redis://redis:6379/0"
+        backend = urlsplit(celery["AIRFLOW__CELERY__RESULT_BACKEND"])
+        assert (backend.scheme, backend.hostname, backend.path) == (
+            "db+postgresql", "postgres", "/clusterwatch_airflow")
+        assert backend.password == env_example["POSTGRES_PASSWORD"]
+        assert celery["AIRFLOW__CELERY__WORKER_CONCURRENCY"] == "4"
+    default = resolve(environment_of(services["airflow-scheduler"]),
+                      {k: v for k, v in env_example.items() if k != "CLUSTERWATCH_AIRFLOW_EXECUTOR"})
+    assert default["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
+
+
+def test_the_celery_provider_is_locked():
+    """The worker needs apache-airflow-providers-celery: pinned in the lock and the
+    `celery` extra, so the image and a local venv get the same version."""
+    lock = (REPO / "constraints.txt").read_text()
+    assert re.search(r"^apache-airflow-providers-celery==\d", lock, re.M)
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert any(r.startswith("apache-airflow-providers-celery==") for r in extras["celery"])
 
 
 # -- variables and secrets --------------------------------------------------------------
@@ -668,7 +710,7 @@ def test_deployment_variables_in_env_example_are_used_by_compose(env_example, co
     """A deployment variable (not the platform's CLUSTERWATCH_* / DBT_* ones, which the
     code scan above covers) listed in .env.example is one docker-compose.yml reads:
     catches a typo such as METABASE_DB_PASSWROD that would leave the real one unset."""
-    used = {name for name, _, _ in compose_references}
+    used = {name for name, _, _ in compose_references} | COMPOSE_OWN_VARIABLES
     platform = re.compile(r"(CLUSTERWATCH|DBT)_")
     unused = sorted(name for name in env_example if not platform.match(name) and name not in used)
     assert not unused, f"listed in .env.example but not read by docker-compose.yml: {unused}"
