@@ -23,7 +23,9 @@ are covered as soon as they are incremental. Measured in the same run:
    and the same checksums: `identical` says whether incremental = full refresh.
 
 Wall-clock seconds include dbt's own start (parse, connection, ~3-5 s here, reported as
-`dbt_overhead_s`); `*_model_s` sum the models' execution times from run_results.json.
+`dbt_overhead_s`); `*_model_s` sum the models' execution times from run_results.json,
+and `*_model_timings` give them per model (slowest first): where an incremental run
+spends its time.
 Last line: {bench, full_s, incremental_s, ratio, ...}; the goal is ratio <= 0.15.
 """
 
