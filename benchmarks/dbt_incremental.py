@@ -23,7 +23,9 @@ are covered as soon as they are incremental. Measured in the same run:
    and the same checksums: `identical` says whether incremental = full refresh.
 
 Wall-clock seconds include dbt's own start (parse, connection, ~3-5 s here, reported as
-`dbt_overhead_s`); `*_model_s` sum the models' execution times from run_results.json.
+`dbt_overhead_s`); `*_model_s` sum the models' execution times from run_results.json,
+and `*_model_timings` give them per model (slowest first): where an incremental run
+spends its time.
 Last line: {bench, full_s, incremental_s, ratio, ...}; the goal is ratio <= 0.15.
 """
 
@@ -111,6 +113,13 @@ def model_seconds(result) -> float:
     return sum(node.get("execution_time") or 0 for node in (result.run_results() or {}).get("results", []))
 
 
+def model_timings(result) -> dict[str, float]:
+    """Seconds per model of one invocation (run_results.json), slowest first."""
+    timings = {node["unique_id"].rsplit(".", 1)[-1]: round(node.get("execution_time") or 0, 2)
+               for node in (result.run_results() or {}).get("results", [])}
+    return dict(sorted(timings.items(), key=lambda item: -item[1]))
+
+
 def checksums(conn, tables: list[str]) -> dict[str, tuple]:
     return {table: conn.execute(f"""
         select count(*), md5(string_agg(row_hash, ',' order by row_hash))
@@ -160,6 +169,7 @@ def main(argv: list[str] | None = None) -> dict:
             full = transform.run_dbt(["run", "--full-refresh", "--select", SELECTOR], url,
                                      target_path=target)
             full_model = model_seconds(full)
+            full_timings = model_timings(full)  # before the next run rewrites run_results.json
             print(f"full refresh: {full.duration_seconds:.1f}s ({full_model:.1f}s in models)", flush=True)
 
             new_articles = max(1, round(args.articles * args.new_share))
@@ -172,6 +182,7 @@ def main(argv: list[str] | None = None) -> dict:
 
             incremental_run = transform.run_dbt(["run", "--select", SELECTOR], url, target_path=target)
             incremental_model = model_seconds(incremental_run)
+            incremental_timings = model_timings(incremental_run)
             print(f"incremental: {incremental_run.duration_seconds:.1f}s ({incremental_model:.1f}s in models)",
                   flush=True)
 
@@ -198,6 +209,8 @@ def main(argv: list[str] | None = None) -> dict:
         "incremental_model_s": round(incremental_model, 2),
         "model_ratio": round(incremental_model / full_model, 3) if full_model else None,
         "dbt_overhead_s": round(incremental_run.duration_seconds - incremental_model, 2),
+        "full_model_timings": full_timings,
+        "incremental_model_timings": incremental_timings,
         "second_full_s": round(full_again.duration_seconds, 2) if full_again else None,
         "identical": identical,
         "articles": args.articles,

@@ -9,7 +9,7 @@
             {'columns': ['upstream_changed_at']},
         ],
         post_hook=[
-            "{{ delete_rows_gone_upstream(ref('stg_news__article_mentions'), 'mention_id') }}",
+            "{{ delete_rows_gone_upstream(ref('stg_news__article_mentions'), ['article_id', 'entity_type', 'entity_id']) }}",
             "{{ delete_rows_gone_upstream(ref('fct_article_publications'), 'article_id') }}",
         ],
     )
@@ -71,8 +71,12 @@ stg_news__article_mentions as (
         number_unit
     from {{ ref('stg_news__article_mentions') }}
     {% if is_incremental() %}
-    -- Only these articles (read through the raw key's index when they are few).
-    where article_id in (select articles_to_build.article_id from articles_to_build)
+    -- Only these articles, read through the raw key's index: `= any(array(...))` is
+    -- pushed down into the view, `in (select ...)` was not (the md5 mention keys of
+    -- every mention were computed, then joined).
+    where article_id = any(array(
+        select articles_to_build.article_id from articles_to_build
+    ))
     {% endif %}
 ),
 

@@ -49,9 +49,13 @@ articles_to_build as (
 articles_measured as (
     select int_articles_measured.*
     from int_articles_measured
-    where int_articles_measured.article_id in (
+    -- `= any(array(...))`, not `in (select ...)`: a filter on a value computed
+    -- once, which PostgreSQL pushes down into the views to the raw key's index, so
+    -- the word count is computed for these articles only. A semi-join is planned
+    -- after the views and measured every article (1.8 s of 3.2 s at 100,000).
+    where int_articles_measured.article_id = any(array(
         select articles_to_build.article_id from articles_to_build
-    )
+    ))
 )
 {% else %}
 articles_measured as (

@@ -11,7 +11,11 @@
         materialized='incremental',
         unique_key='trade_flow_id',
         incremental_strategy='delete+insert',
-        on_schema_change='append_new_columns'
+        on_schema_change='append_new_columns',
+        indexes=[
+            {'columns': ['trade_flow_id'], 'unique': true},
+            {'columns': ['loaded_at']},
+        ],
     )
 }}
 
