@@ -1,11 +1,11 @@
 """The fault suite as figures: `python -m benchmarks faults` (or `make faults`).
 
-    python -m benchmarks faults [--no-marts]
+    python -m benchmarks faults
 
 Runs tests/faults/ (a real Airflow scheduler with the LocalExecutor, real PostgreSQL,
 see tests/faults/conftest.py) with CLUSTERWATCH_FAULTS_FIGURES set, so the suite writes
-what it measured, and CLUSTERWATCH_FAULTS_MARTS=1 (unless --no-marts) so the marts are
-also rebuilt with dbt on both sides and compared. Prints a Markdown table (fault,
+what it measured (the marts are rebuilt with dbt on both sides and compared at the
+end). Prints a Markdown table (fault,
 result, seconds, rows lost) and the load the burst held (files, rows, articles per
 minute), then one JSON line. Set CLUSTERWATCH_TEST_DATABASE_URL to use a server you
 have; without it an embedded PostgreSQL is started.
@@ -68,8 +68,6 @@ def main(argv: list[str] | None = None) -> dict:
     with tempfile.TemporaryDirectory(prefix="cw_faults_") as tmp:
         figures_path, junit = Path(tmp) / "figures.json", Path(tmp) / "junit.xml"
         env = dict(os.environ, CLUSTERWATCH_FAULTS_FIGURES=str(figures_path))
-        if "--no-marts" not in argv:
-            env["CLUSTERWATCH_FAULTS_MARTS"] = "1"
         started = time.monotonic()
         completed = subprocess.run(
             [sys.executable, "-m", "pytest", "tests/faults", "-q", "-p", "no:cacheprovider",

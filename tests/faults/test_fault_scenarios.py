@@ -11,7 +11,6 @@ the runs of that hour fail the same way); recovery is the switch off and the nex
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 
@@ -248,23 +247,31 @@ def test_a_source_down_for_an_hour_leaves_no_gap(faulted, reference):
 
 
 # -- the marts, once, after every fault ----------------------------------------------
-# Two full dbt builds take minutes on this 2-core machine, more than the suite's CI
-# budget: this runs when CLUSTERWATCH_FAULTS_MARTS=1, which `make faults` sets. The
-# marts are rebuilt from `raw` only, so equal raw tables (checked after every scenario)
-# already imply equal marts; this checks the implication.
+# Both warehouses are rebuilt by dbt (one `dbt build` each, ~12 s here) and every mart is
+# compared, except the marts of the platform's own run logs: `fct_scrape_runs_daily`
+# (raw.scrape_runs), `fct_data_quality_daily`, `fct_alerts` and `dim_monitored_sources`
+# (monitoring.*). A fault *should* show there (a failed run, a retry, an alert), and
+# those source tables are left out of the raw comparison for the same reason.
+RUN_LOG_MARTS = {"marts.fct_scrape_runs_daily", "marts.fct_data_quality_daily", "marts.fct_alerts",
+                 "marts.dim_monitored_sources"}
 
 
-@pytest.mark.skipif(not os.environ.get("CLUSTERWATCH_FAULTS_MARTS"),
-                    reason="two dbt builds: run by `make faults` (CLUSTERWATCH_FAULTS_MARTS=1)")
 def test_marts_equal_the_clean_run(faulted, reference, tmp_path):
+    outcomes = {}
     for name, url in (("faulted", faulted.url), ("clean", reference.url)):
         try:
-            transform.build(url, target_path=tmp_path / name)
-        except transform.DbtError:
-            pass  # a failing dbt test fails on both sides alike; the models are compared
-    actual = warehouse_fingerprint(faulted.url, ("marts",))
-    expected = warehouse_fingerprint(reference.url, ("marts",))
-    assert expected and sum(count for count, _ in expected.values()) > 0
+            outcomes[name] = transform.build(url, target_path=tmp_path / name).summary()["statuses"]
+        except transform.DbtError as exc:
+            # A data test may warn or fail on the faulted side only because of its run
+            # logs (monitoring models); the models themselves are compared below.
+            outcomes[name] = f"dbt build failed: {str(exc)[-1500:]}"
+    print(outcomes)
+    assert isinstance(outcomes["clean"], dict), outcomes["clean"]
+    actual = {t: v for t, v in warehouse_fingerprint(faulted.url, ("marts",)).items()
+              if t not in RUN_LOG_MARTS}
+    expected = {t: v for t, v in warehouse_fingerprint(reference.url, ("marts",)).items()
+                if t not in RUN_LOG_MARTS}
+    assert len(expected) >= 15 and sum(count for count, _ in expected.values()) > 0
     faulted.record("marts rebuilt after every fault", rows_lost(actual, expected),
                    fingerprint_diff(actual, expected))
     assert fingerprint_diff(actual, expected) == {}

@@ -42,7 +42,9 @@ comtrade_annual_flows as (
         reference_year as trade_year,
         trade_value_usd,
         net_weight_kg,
-        loaded_at
+        loaded_at,
+        reporter_iso3 as reporter_ref,
+        partner_iso3 as partner_ref
     from comtrade_records
     where trade_kind_code = 'C'
         and frequency_code = 'A'
@@ -68,7 +70,15 @@ baci_export_flows as (
         -- A country file loaded after the flows must bring them back in (incremental).
         greatest(
             baci_flows.loaded_at, exporters.loaded_at, importers.loaded_at
-        ) as loaded_at
+        ) as loaded_at,
+        -- The key falls back on BACI's numeric code while the country file that names
+        -- it is missing: two unknown exporters must not share one trade_flow_id.
+        coalesce(
+            exporters.iso3_code, 'baci:' || baci_flows.exporter_baci_code::text
+        ) as reporter_ref,
+        coalesce(
+            importers.iso3_code, 'baci:' || baci_flows.importer_baci_code::text
+        ) as partner_ref
     from baci_flows
     left join baci_countries as exporters
         on baci_flows.exporter_baci_code = exporters.baci_country_id
@@ -95,7 +105,9 @@ national_annual_flows as (
                 then sum(net_weight_kg) filter (where trade_month = 0)
             else sum(net_weight_kg)
         end as net_weight_kg,
-        max(loaded_at) as loaded_at
+        max(loaded_at) as loaded_at,
+        'DZA' as reporter_ref,
+        partner_iso3 as partner_ref
     from national_flows
     group by trade_year, flow_code, partner_iso3, hs_code
 ),
@@ -111,8 +123,8 @@ flows_unioned as (
 flows_keyed as (
     select
         {{ surrogate_key([
-            'data_source', 'hs_revision', 'trade_year', 'reporter_iso3',
-            'partner_iso3', 'flow_code', 'hs_code'
+            'data_source', 'hs_revision', 'trade_year', 'reporter_ref',
+            'partner_ref', 'flow_code', 'hs_code'
         ]) }} as trade_flow_id,
         data_source,
         reporter_iso3,
