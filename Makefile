@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test faults up bench lock stop status clean
+.PHONY: setup browser demo test faults up bench lock stop status clean
 
 setup: $(STAMP)
 
@@ -18,7 +18,14 @@ $(STAMP): pyproject.toml constraints.txt
 demo: setup          ## the whole pipeline, end to end, on the embedded PostgreSQL if none is configured
 	$(BIN)/clusterwatch demo
 
-test: setup          ## every test, against a real PostgreSQL and a real Airflow scheduler
+# Debian's Chromium drives the report's browser test (tests/report/test_report_browser.py
+# fails without it); installed from Debian's packages, never downloaded by a test.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	    echo "installing Debian's chromium for the report's browser test"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
+
+test: setup browser  ## every test, against a real PostgreSQL and a real Airflow scheduler
 	$(BIN)/pytest
 
 faults: setup        ## the fault suite alone, with the marts rebuilt and compared; prints the figures table
