@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 from clusterwatch import db, settings
+from ingest.markers import mark_ready
 
 DEMO_LANDING_DIR = settings.PROJECT_ROOT / "demo" / "landing"
 DATASETS = ("registry", "trade")
@@ -51,7 +52,7 @@ def land_demo_files(landing_root: Path, source_dir: Path = DEMO_LANDING_DIR) -> 
         partial = target_dir / (source.name + ".part")
         shutil.copyfile(source, partial)
         partial.replace(target_dir / source.name)
-        (target_dir / (source.name + ".ready")).touch()
+        mark_ready(target_dir / source.name)
         landed.append(LandedFile(dataset, source.name, hashlib.sha256(source.read_bytes()).hexdigest()))
     return landed
 

@@ -11,8 +11,9 @@ What is left out, and why (a fault run and a clean run must still compare equal)
 - `VOLATILE_COLUMNS`: which run or attempt wrote a row (scrape run ids, `_batch_id` of
   articles, attempts, how a file arrived, where it was read from or archived,
   `times_seen`, durations, error texts of earlier attempts);
-- `RUN_LOGS`: tables that *record* runs (`raw.scrape_runs`, `monitoring.*`): a faulted
-  run leaves a failed run row on purpose; that is the record of the fault, not data;
+- `RUN_LOGS`: tables that *record* runs (`raw.scrape_runs`; `monitoring.*` is not
+  fingerprinted at all) and the marts built from them: a faulted run leaves a failed run
+  row on purpose; that is the record of the fault, not data;
 - the random suffix of duplicate batch ids (`<id>-dup-1a2b3c4d`).
 Content-derived ids (article ids = md5 of the URL, batch ids = sha256 of the file) are
 kept: they must be equal.
@@ -41,7 +42,10 @@ VOLATILE_BY_TABLE = {
     # the page itself is compared by body_sha256 and body_bytes.
     "raw.news_pages": {"body_gzip", "response_headers"},
 }
-RUN_LOGS = {"raw.scrape_runs"}
+# The marts built from those logs too: a fault *should* show there (a failed run, a
+# retry, an alert).
+RUN_LOGS = {"raw.scrape_runs", "marts.fct_scrape_runs_daily", "marts.fct_data_quality_daily",
+            "marts.fct_alerts", "marts.dim_monitored_sources"}
 TIME_TYPES = ("timestamp with time zone", "timestamp without time zone", "interval")
 # Duplicate batch ids end in a random suffix (ingest/ledger.py).
 _DUP_SUFFIX = r"-dup-[0-9a-f]{8}$"

@@ -29,14 +29,6 @@ from cosmos.operators.local import DbtBuildLocalOperator
 from _common import DEFAULT_ARGS, MARTS_VALIDATED, START_DATE, VALIDATED_ASSETS
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
-PROJECT_CONFIG = ProjectConfig(
-    dbt_project_path=DBT_PROJECT_DIR,
-    manifest_path=DBT_PROJECT_DIR / "target" / "manifest.json",
-)
-# Cosmos wraps manifest_path in Airflow's ObjectStoragePath, whose first read loads every
-# plugin (Cosmos' own imports FastAPI): ~0.8 s of a cold parse, measured by
-# tests/dags/test_dag_integrity.py. A local file needs none of that: read it as a Path.
-PROJECT_CONFIG.manifest_path = DBT_PROJECT_DIR / "target" / "manifest.json"
 MONITORING_MODELS = ["path:models/staging/monitoring", "path:models/marts/monitoring"]
 
 
@@ -45,6 +37,17 @@ def _any_of(assets):
     for asset in assets[1:]:
         condition = condition | asset
     return condition
+
+
+def _project_config() -> ProjectConfig:
+    """The per-node shape's graph source: the prebuilt manifest."""
+    config = ProjectConfig(dbt_project_path=DBT_PROJECT_DIR,
+                           manifest_path=DBT_PROJECT_DIR / "target" / "manifest.json")
+    # Cosmos wraps manifest_path in Airflow's ObjectStoragePath, whose first read loads
+    # every plugin (Cosmos' own imports FastAPI): ~0.8 s of a cold parse, measured by
+    # tests/dags/test_dag_integrity.py. A local file needs none of that: read it as a Path.
+    config.manifest_path = DBT_PROJECT_DIR / "target" / "manifest.json"
+    return config
 
 
 def _profile_config() -> ProfileConfig:
@@ -87,7 +90,7 @@ def dbt_tasks():
         raise ValueError(f"CLUSTERWATCH_DBT_TASKS={shape!r}: expected 'build' or 'per_node'")
     return DbtTaskGroup(
         group_id="dbt",
-        project_config=PROJECT_CONFIG,
+        project_config=_project_config(),
         profile_config=_profile_config(),
         execution_config=ExecutionConfig(
             dbt_executable_path=str(Path(sys.executable).parent / "dbt"),

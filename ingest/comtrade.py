@@ -39,6 +39,7 @@ from typing import Callable, Iterator
 import requests
 
 from ingest import config
+from ingest.markers import mark_ready
 
 log = logging.getLogger(__name__)
 
@@ -269,5 +270,5 @@ def fetch_to_landing(query: ComtradeQuery, client: ComtradeClient | None = None)
     directory.mkdir(parents=True, exist_ok=True)
     client = client or ComtradeClient()
     result = client.download(query, directory / f"{query.slug()}.json")
-    result.path.with_name(result.path.name + ".ready").touch()
+    mark_ready(result.path)
     return result

@@ -9,6 +9,14 @@ from pathlib import Path
 READY, QUEUED = ".ready", ".queued"
 
 
+def mark_ready(data: Path) -> Path:
+    """Producer side of the protocol (docs/ingestion.md): once `data` is complete in its
+    landing folder, create `<file>.ready`, which the AssetWatcher and reconcile read."""
+    marker = data.with_name(data.name + READY)
+    marker.touch()
+    return marker
+
+
 def claim_ready_markers(directory: Path) -> list[str]:
     """Rename each `<file>.ready` whose file exists to `<file>.queued`; return the claimed
     file names. A claimed marker does not fire again, and is never deleted before its

@@ -248,12 +248,9 @@ def test_a_source_down_for_an_hour_leaves_no_gap(faulted, reference):
 
 # -- the marts, once, after every fault ----------------------------------------------
 # Both warehouses are rebuilt by dbt (one `dbt build` each, ~12 s here) and every mart is
-# compared, except the marts of the platform's own run logs: `fct_scrape_runs_daily`
-# (raw.scrape_runs), `fct_data_quality_daily`, `fct_alerts` and `dim_monitored_sources`
-# (monitoring.*). A fault *should* show there (a failed run, a retry, an alert), and
-# those source tables are left out of the raw comparison for the same reason.
-RUN_LOG_MARTS = {"marts.fct_scrape_runs_daily", "marts.fct_data_quality_daily", "marts.fct_alerts",
-                 "marts.dim_monitored_sources"}
+# compared, except the marts of the platform's own run logs (fingerprint.RUN_LOGS:
+# fct_scrape_runs_daily, fct_data_quality_daily, fct_alerts, dim_monitored_sources),
+# where a fault should show, as their source tables are left out of the raw comparison.
 
 
 def test_marts_equal_the_clean_run(faulted, reference, tmp_path):
@@ -267,10 +264,8 @@ def test_marts_equal_the_clean_run(faulted, reference, tmp_path):
             outcomes[name] = f"dbt build failed: {str(exc)[-1500:]}"
     print(outcomes)
     assert isinstance(outcomes["clean"], dict), outcomes["clean"]
-    actual = {t: v for t, v in warehouse_fingerprint(faulted.url, ("marts",)).items()
-              if t not in RUN_LOG_MARTS}
-    expected = {t: v for t, v in warehouse_fingerprint(reference.url, ("marts",)).items()
-                if t not in RUN_LOG_MARTS}
+    actual = warehouse_fingerprint(faulted.url, ("marts",))
+    expected = warehouse_fingerprint(reference.url, ("marts",))
     assert len(expected) >= 15 and sum(count for count, _ in expected.values()) > 0
     faulted.record("marts rebuilt after every fault", rows_lost(actual, expected),
                    fingerprint_diff(actual, expected))
