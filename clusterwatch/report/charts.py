@@ -15,7 +15,9 @@ import altair as alt
 
 from clusterwatch.report.i18n import CHART_FONT, text
 
-WIDTH = 640
+# Charts take the width of their frame (Vega-Lite "container" sizing, redrawn when the
+# window is resized): a fixed width left ~40 % of a wide page empty and overflowed a phone.
+WIDTH = "container"
 TOP_CLUSTERS = 8
 
 
@@ -34,8 +36,41 @@ def values(rows: list[dict], columns: list[str] | None = None) -> list[dict]:
             for row in rows]
 
 
+def _month(value) -> date:
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    return value.replace(day=1)
+
+
+def months_between(first, last) -> list[date]:
+    """Every first-of-month from `first`'s month to `last`'s, both included."""
+    start, end = _month(first), _month(last)
+    months = []
+    while start <= end:
+        months.append(start)
+        start = date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    return months
+
+
+def zero_filled(rows: list[dict], group: str, month: str, measures: tuple[str, ...]) -> list[dict]:
+    """The mart is sparse (a month without articles has no row): add the missing months,
+    measures at 0, from the first month with data to the last, for every group; without
+    them a line jumps over a silent month and a bar axis drops it."""
+    if not rows:
+        return []
+    known = {(row[group], _month(row[month])) for row in rows}
+    months = months_between(min(_month(r[month]) for r in rows), max(_month(r[month]) for r in rows))
+    filled = list(rows)
+    for key in sorted({row[group] for row in rows}):
+        filled.extend({group: key, month: m, **{measure: 0 for measure in measures}}
+                      for m in months if (key, m) not in known)
+    return sorted(filled, key=lambda row: (_month(row[month]), str(row[group])))
+
+
 def finish(chart: alt.TopLevelMixin, lang: str) -> dict:
-    return (chart.configure(font=CHART_FONT[lang])
+    return (chart.configure(font=CHART_FONT[lang], autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
             .configure_view(stroke=None)
             .to_dict())
 
@@ -50,9 +85,11 @@ def activity_chart(activity: list[dict], names: dict[str, str], lang: str,
     for row in activity:
         totals[row["cluster_id"]] = totals.get(row["cluster_id"], 0) + (row["article_count"] or 0)
     kept = sorted(totals, key=lambda cluster: (-totals[cluster], cluster))[:top]
-    data = [{"month": jsonable(row["activity_month"]), "articles": row["article_count"],
+    filled = zero_filled([row for row in activity if row["cluster_id"] in kept],
+                         "cluster_id", "activity_month", ("article_count",))
+    data = [{"month": jsonable(row["activity_month"]), "articles": row["article_count"] or 0,
              "cluster": names.get(row["cluster_id"], row["cluster_id"])}
-            for row in activity if row["cluster_id"] in kept]
+            for row in filled]
     chart = alt.Chart(alt.Data(values=data)).mark_line(point=True).encode(
         x=alt.X("utcyearmonth(month):T", title=t["month"], axis=alt.Axis(format="%Y-%m")),
         y=alt.Y("articles:Q", title=t["articles"], axis=alt.Axis(tickMinStep=1)),
@@ -70,7 +107,8 @@ def cluster_activity_chart(activity: list[dict], lang: str) -> dict | None:
         return None
     t = text(lang)
     data = []
-    for row in activity:
+    for row in zero_filled(activity, "cluster_id", "activity_month",
+                           ("arabic_article_count", "french_article_count")):
         for column, label in (("arabic_article_count", t["arabic"]),
                               ("french_article_count", t["french"])):
             data.append({"month": jsonable(row["activity_month"]), "language": label,
@@ -196,6 +234,7 @@ def source_activity_chart(activity: list[dict], lang: str) -> dict | None:
     if not rows:
         return None
     t = text(lang)
+    rows = zero_filled(rows, "source_id", "published_month", ("article_count",))
     data = [{"month": jsonable(row["published_month"]), "source": row["source_id"],
              "articles": row["article_count"]} for row in rows]
     chart = alt.Chart(alt.Data(values=data)).mark_bar().encode(

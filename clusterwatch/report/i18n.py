@@ -88,6 +88,7 @@ TEXT = {
         "no": "non",
         "back": "Retour à la vue d'ensemble",
         "none": "aucun",
+        "demo": "démo",
     },
     "ar": {
         "title": "مرصد التجمعات الصناعية في الجزائر",
@@ -169,6 +170,7 @@ TEXT = {
         "no": "لا",
         "back": "العودة إلى النظرة العامة",
         "none": "لا شيء",
+        "demo": "تجريبي",
     },
 }
 
@@ -176,5 +178,32 @@ TEXT = {
 CHART_FONT = {"fr": "sans-serif", "ar": "Noto Naskh Arabic, sans-serif"}
 
 
+# The marts' coded values (health status, alert severity, cluster status) shown in the page's
+# language; the code itself stays in CSS classes and in the marts. A value not listed here
+# (a free-text status from the gazetteer, say) is shown as it is.
+VALUES = {
+    "fr": {
+        "fresh": "à jour", "warn": "en retard", "error": "muet", "unchecked": "non vérifié",
+        "warning": "avertissement", "active": "actif", "unknown": "inconnu",
+    },
+    "ar": {
+        "fresh": "محدث", "warn": "متأخر", "error": "صامت", "unchecked": "لم يُفحص",
+        "warning": "تحذير", "active": "نشط", "unknown": "غير معروف",
+    },
+}
+# "error" is a health status (a source silent beyond its targets) and an alert severity.
+SEVERITY = {"fr": {"error": "erreur"}, "ar": {"error": "خطأ"}}
+
+
 def text(lang: str) -> dict[str, str]:
     return TEXT[lang]
+
+
+def value_label(value: str | None, lang: str, kind: str = "status") -> str:
+    """A coded mart value in the page's language (`kind` "severity" for alert severities)."""
+    if value is None or value == "":
+        return "–"
+    key = value.strip().lower()
+    if kind == "severity" and key in SEVERITY[lang]:
+        return SEVERITY[lang][key]
+    return VALUES[lang].get(key, value)

@@ -8,7 +8,7 @@ from collections import defaultdict
 from datetime import date, datetime
 from decimal import Decimal
 
-from clusterwatch.report.i18n import text
+from clusterwatch.report.i18n import text, value_label
 
 _SAFE = re.compile(r"[^A-Za-z0-9_-]")
 
@@ -79,7 +79,7 @@ def cluster_cards(clusters: list[dict], wilayas: list[dict], lang: str) -> list[
             "name": localised(row, "cluster_name", lang) or row["cluster_id"],
             "sector": localised(row, "sector_name", lang) or row.get("sector_id") or t["none"],
             "wilayas": wilaya_list(row, wilayas, lang),
-            "status": row.get("status") or "–",
+            "status": value_label(row.get("status"), lang),
             "created_on": day(row.get("created_on")),
             "member_count": number(row.get("member_count")),
             "article_count": number(row.get("article_count")),
@@ -135,6 +135,7 @@ def health_rows(rows: list[dict], lang: str) -> list[dict]:
     t = text(lang)
     return [{"source_id": row["source_id"], "name": row.get("source_name") or row["source_id"],
              "status": row.get("health_status") or "unknown",
+             "status_label": value_label(row.get("health_status") or "unknown", lang),
              "hours_silent": "–" if row.get("hours_silent") is None else f"{float(row['hours_silent']):.0f}",
              "last_run": day(row.get("last_run_at")),
              "runs": f"{number(row.get('scrape_run_count'))} ({number(row.get('failed_scrape_run_count'))})",
@@ -146,7 +147,8 @@ def health_rows(rows: list[dict], lang: str) -> list[dict]:
 def alert_rows(rows: list[dict], lang: str) -> list[dict]:
     t = text(lang)
     return [{"title": row.get("title") or row["alert_kind"], "kind": row["alert_kind"],
-             "severity": row.get("severity") or "–", "subject": row.get("subject") or "",
+             "severity": row.get("severity") or "–",
+             "severity_label": value_label(row.get("severity"), lang, kind="severity"), "subject": row.get("subject") or "",
              "occurrences": number(row.get("occurrence_count")),
              "last_seen": day(row.get("last_seen_at")),
              "delivered": t["yes"] if row.get("is_fully_delivered") else t["no"]}

@@ -82,3 +82,27 @@ def test_render_rejects_unknown_languages():
         render_site(empty, ("en",))
     files = render_site(empty, ("ar",))
     assert "ar/index.html" in files and "fr/index.html" not in files
+
+
+def test_months_without_articles_are_drawn_at_zero():
+    rows = [{"cluster_id": "c1", "activity_month": date(2024, 11, 1), "article_count": 2},
+            {"cluster_id": "c1", "activity_month": date(2025, 2, 1), "article_count": 1},
+            {"cluster_id": "c2", "activity_month": date(2025, 1, 1), "article_count": 4}]
+    spec = charts.activity_chart(rows, {}, "fr")
+    points = {(v["cluster"], v["month"][:7]): v["articles"] for v in spec["data"]["values"]}
+    assert points == {("c1", "2024-11"): 2, ("c1", "2024-12"): 0, ("c1", "2025-01"): 0, ("c1", "2025-02"): 1,
+                      ("c2", "2024-11"): 0, ("c2", "2024-12"): 0, ("c2", "2025-01"): 4, ("c2", "2025-02"): 0}
+    assert charts.months_between(date(2024, 12, 15), date(2025, 1, 1)) == [date(2024, 12, 1), date(2025, 1, 1)]
+    bars = charts.cluster_activity_chart([rows[0] | {"arabic_article_count": 1, "french_article_count": 1},
+                                          rows[1] | {"arabic_article_count": 1, "french_article_count": 0}], "fr")
+    assert sorted({v["month"][:7] for v in bars["data"]["values"]}) == ["2024-11", "2024-12", "2025-01", "2025-02"]
+
+
+def test_coded_values_are_shown_in_the_page_language():
+    health = shape.health_rows([{"source_id": "aps", "health_status": "error", "is_demo": True}], "ar")[0]
+    assert (health["status"], health["status_label"], health["demo"]) == ("error", "صامت", "نعم")
+    alert = shape.alert_rows([{"alert_kind": "dq", "severity": "error", "occurrence_count": 1}], "fr")[0]
+    assert (alert["severity"], alert["severity_label"]) == ("error", "erreur")
+    cards = shape.cluster_cards([{"cluster_id": "c", "status": "active"},
+                                 {"cluster_id": "d", "status": "in preparation (2017)"}], [], "ar")
+    assert [card["status"] for card in cards] == ["نشط", "in preparation (2017)"]
