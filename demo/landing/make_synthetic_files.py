@@ -103,13 +103,33 @@ REGISTRY = [
 ]
 
 
+# Cluster memberships, as a registry writes them (names, aliases, an acronym; the
+# gazetteer's aliases resolve them): the first two companies of a (wilaya, activity)
+# group are members, so every demo cluster profile has members, but not every company is one.
+MEMBERSHIPS = {
+    ("34", "2640"): "cluster numérique de Bordj Bou Arréridj",
+    ("34", "2751"): "cluster électronique de Bordj Bou Arréridj",
+    ("19", "1051"): "Cluster agroalimentaire (lait) de Sétif",
+    ("07", "1039"): "cluster dattes de Biskra",
+    ("16", "1107"): "Cluster Boissons Algérie",
+    ("09", "1107"): "CBA",
+    ("25", "2910"): "Cluster mécanique automobile",
+    ("16", "2910"): "Cluster mécanique automobile",
+    ("25", "2812"): "cluster de mécanique de précision",
+    ("31", "2222"): "Cluster plasturgie",
+    ("19", "2222"): "Cluster plasturgie",
+}
+MEMBERS_PER_GROUP = 2
+
+
 def registry_rows() -> list[list[str]]:
     rows = []
     for wilaya_code, wilaya_name, activity, headcounts in REGISTRY:
         for number, headcount in enumerate(headcounts, start=1):
             label = activity or "sans-code"
+            cluster = MEMBERSHIPS.get((wilaya_code, activity), "") if number <= MEMBERS_PER_GROUP else ""
             rows.append([f"SYNTHETIC {label} {wilaya_code}-{number}", "SARL", wilaya_name, wilaya_code,
-                         activity, str(headcount), f"20{10 + number:02d}-01-15"])
+                         activity, str(headcount), f"20{10 + number:02d}-01-15", cluster])
     return rows
 
 
@@ -125,7 +145,7 @@ def write_files() -> list[Path]:
     with REGISTRY_FILE.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["Raison sociale", "Forme juridique", "Wilaya", "Code wilaya", "Code activité",
-                         "Effectif", "Date de création"])
+                         "Effectif", "Date de création", "Cluster"])
         writer.writerows(registry_rows())
     return [BACI_FILE, COUNTRIES_FILE, REGISTRY_FILE]
 
