@@ -25,7 +25,6 @@ import json
 import re
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from clusterwatch import settings
 

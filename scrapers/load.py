@@ -11,7 +11,6 @@ Tables come from `clusterwatch/sql/001_foundation.sql` and `002_scraping.sql`.
 from __future__ import annotations
 
 import gzip
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
