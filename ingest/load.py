@@ -1,10 +1,11 @@
 """Load one opened file into `raw`, in the caller's transaction (all or nothing).
 
 0. Fast path (ingest/fastcopy.py): a well-formed BACI CSV file is not read row by row in
-   Python: PostgreSQL parses and types its bytes (one COPY), straight into an empty raw
-   table whose indexes are rebuilt afterwards, or into the stage of the *merge* below. Anything
-   doubtful (a byte, a value, a check, a duplicate key) rolls that back in a savepoint
-   and the file takes the careful path below, which quarantines each bad row.
+   Python: PostgreSQL parses and types its bytes. Into a (hs_revision, year) slice with
+   no rows yet, by K parallel chunks attached as partitions in this transaction
+   (ingest/parallel.py); else into the stage of the *merge* below. Anything doubtful (a
+   byte, a value, a check, a duplicate key) is rolled back or dropped and the file takes
+   the careful path below, which quarantines each bad row.
 1. Rows stream from the reader through the layout's typer. A row that cannot be split or
    typed is spooled (to a temporary file: memory stays flat whatever the file size) for
    the quarantine. Good rows are streamed with COPY (psycopg 3, text format: values are
@@ -19,7 +20,9 @@
      is merged by natural key: changed rows updated, new rows inserted, identical rows
      left alone.
    Either way the raw table is locked in SHARE ROW EXCLUSIVE mode: two loads into one
-   table queue, readers do not wait.
+   table queue, readers do not wait. A partitioned raw table (TableSpec.slice) gets a
+   partition for each slice rows are routed to first (no DEFAULT partition); a direct
+   COPY that meets a row of a slice without one falls back to the merge.
 3. Quarantined rows and findings of the batch replace any earlier ones (a retried batch
    ends up exactly as a first run would).
 
