@@ -31,7 +31,8 @@ Also reported, to explain the numbers: `python_only_rows_per_s` (the careful pat
 reading, typing and checking of every row, no database), `nonempty_rows_per_s` (a
 second year into the now non-empty raw table: new keys, the careful direct path) and
 `merge_rows_per_s` (the same keys with changed values: the staged merge, every row
-updated).
+updated) and `batch_lookup_s` (counting the second year's batch through the BRIN
+`_batch_id` index, two batches in the table).
 
 Last line: {bench, rows, rows_per_s, baseline_rows_per_s, ratio, peak_rss_mb, ...,
 load_average_1m (at the start and at the end: the machine is shared)}.
@@ -155,6 +156,23 @@ def parallel_floor(url: str, path: Path, workers: int) -> float:
                 conn.execute(f"drop table if exists {name}")
 
 
+def batch_lookup(url: str, batch_id: str) -> float:
+    """Seconds to count one batch's rows through the `_batch_id` index (BRIN), with two
+    batches of `--rows` rows each in the raw table (what validation reads)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("vacuum analyze raw.trade_baci_flows")
+        started = time.perf_counter()
+        (count,) = conn.execute("select count(*) from raw.trade_baci_flows where _batch_id = %s",
+                                (batch_id,)).fetchone()
+        seconds = time.perf_counter() - started
+        plan = "\n".join(r[0] for r in conn.execute(
+            "explain select count(*) from raw.trade_baci_flows where _batch_id = %s", (batch_id,)))
+    assert count > 0 and "Bitmap Index Scan" in plan, plan
+    return seconds
+
+
 def python_only(path: Path) -> float:
     """Read, type and check every row with no database: what the loader cannot beat."""
     from ingest.formats import open_file
@@ -200,7 +218,7 @@ def child(path: str, url: str) -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     print(json.dumps({"seconds": seconds, "peak_rss_mb": round(peak, 1), "phases": timings,
                       "path": paths[-1] if paths else None,
-                      "status": result.status, "rows_loaded": result.rows_loaded,
+                      "status": result.status, "rows_loaded": result.rows_loaded, "batch_id": result.batch_id,
                       "rows_rejected": result.rows_rejected}))
 
 
@@ -254,6 +272,7 @@ def main(argv: list[str] | None = None) -> dict:
             generate(next_year, args.rows, year=2023)
             nonempty = run_loader(url, next_year)
             assert nonempty["rows_loaded"] == rows, nonempty
+            lookup = batch_lookup(url, nonempty["batch_id"])
             # The slow path: the first year's keys again with other values, every row an update.
             changed = Path(folder) / "BACI_HS17_Y2022_V202501.csv"
             generate(changed, args.rows, scale=1.01)
@@ -288,6 +307,7 @@ def main(argv: list[str] | None = None) -> dict:
         "python_only_rows_per_s": round(rows / parse_only),
         "nonempty_rows_per_s": round(rows / nonempty["seconds"]),
         "merge_rows_per_s": round(rows / merge["seconds"]),
+        "batch_lookup_s": round(lookup, 3),
         "merge_peak_rss_mb": merge["peak_rss_mb"],
         "file_mb": round(size_mb, 1),
         "load_average_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],  # at start, at end
