@@ -89,6 +89,8 @@ def generate_articles(conn, first: int, count: int, changed_at: str) -> None:
 
 def generate_trade(conn, first: int, count: int, loaded_at: str) -> None:
     """BACI flows `first`..: (exporter, importer, product) is i in mixed radix, so unique."""
+    # The raw table is partitioned by slice, with no DEFAULT partition (007_baci_partitions.sql).
+    conn.execute("select raw.ensure_trade_baci_flows_partition('HS17', y) from generate_series(2015, 2022) as y")
     conn.execute(f"""
         insert into raw.trade_baci_flows (hs_revision, year, exporter_code, importer_code,
             product_code, value_kusd, quantity_tonnes, baci_release, _batch_id, _line_number,

@@ -1,15 +1,19 @@
-"""The fast path: a well-formed BACI CSV file parsed and typed by PostgreSQL (one `COPY` of
+"""The fast path: a well-formed BACI CSV file parsed and typed by PostgreSQL (COPY of
 the file's bytes) instead of row by row in Python.
 
 Why: per-row Python reading and typing costs about as much as the whole bare COPY, and
 maintaining the primary key and the `_batch_id` index row by row costs twice that again
-(docs/ingestion.md, "Measured"). On an *empty* raw table neither is needed: COPY streams
-the bytes into the table with no index, and the indexes are built afterwards by one sort
-each (`copy_into_empty`). A raw table that holds rows keeps its indexes (never dropped
-on a shared table): the bytes go into the loader's temporary stage (`copy_into_stage`),
-which the loader merges by key exactly as it does the careful path's stage. (New keys
-into such a table take the careful direct path: its COPY straight into the raw table
-beats an INSERT ... SELECT from a stage, which feeds the indexes row by row.)
+(docs/ingestion.md, "Measured"). Where the file goes:
+
+- its (hs_revision, year) slice holds no rows: ingest/parallel.py loads it by parallel
+  chunks, each COPYed into a table of its own (this module's `clean_block` on its bytes)
+  that is indexed by one sort and attached as a partition of the raw table;
+- the slice holds rows and the file's first key is among them (a new release of the
+  year): the bytes go into the loader's temporary stage (`copy_into_stage`), which the
+  loader merges by key exactly as it does the careful path's stage;
+- else (new keys into a slice that holds rows) the careful direct path: its COPY straight
+  into the raw table beats an INSERT ... SELECT from a stage, which feeds the indexes
+  row by row.
 
 It is optimistic and never guesses. The file qualifies only when every value is one
 PostgreSQL reads exactly as the careful path types it:
@@ -20,20 +24,18 @@ PostgreSQL reads exactly as the careful path types it:
   letter but `NA` (a missing quantity) and exponents; `NAN` is refused (PostgreSQL
   would read it as NaN);
 - spaces around fields are dropped (what `clean_cell` does; BACI pads `NA`);
-- after COPY one scan checks what the column types do not: year 1900-2100, product
+- checks of what the column types do not (after COPY by one scan on the stage, as CHECK
+  constraints during COPY on the chunks): year 1900-2100, product
   codes of 5 or 6 digits (5: the lost leading zero is restored and counted, like the
   careful path). With no minus in the file, `product_code::integer` fails exactly when
   a code holds something else than digits or a leading `+` (checked apart): cheaper
   than a regular expression.
 
 Anything else (a byte outside the set, a value PostgreSQL refuses, a NULL in a NOT NULL
-column, a key twice in the file when the primary key is rebuilt, a failed check) raises
-inside the caller's savepoint: it is rolled back, indexes and defaults included, and
-the careful path loads the file, quarantining each bad row with its reason. So a file
-with one bad row pays for both; a clean file pays for one COPY and two index builds.
-
-An empty table is locked ACCESS EXCLUSIVE meanwhile (its indexes are dropped and
-rebuilt): readers of the empty table wait for the load to commit.
+column, a key twice in the file when the primary key is built, a failed check) raises
+(FALLBACK): what was written is rolled back or dropped, and the careful path loads the
+file, quarantining each bad row with its reason. So a file with one bad row pays for
+both; a clean file pays for one COPY and the index builds (on K cores for a new slice).
 """
 
 from __future__ import annotations
@@ -171,10 +173,6 @@ def _ident(qualified: str) -> sql.Identifier:
     return sql.Identifier(*qualified.split("."))
 
 
-def is_empty(conn, spec: TableSpec) -> bool:
-    return not conn.execute(sql.SQL("select exists (select 1 from {})").format(_ident(spec.name))).fetchone()[0]
-
-
 class _Laps:
     def __init__(self):
         self.timings, self.started = {}, time.perf_counter()
@@ -182,13 +180,6 @@ class _Laps:
     def __call__(self, name: str) -> None:
         now = time.perf_counter()
         self.timings[name], self.started = round(now - self.started, 3), now
-
-
-def _defaults(conn, table_name: str) -> dict:
-    return dict(conn.execute(
-        "select a.attname, pg_get_expr(d.adbin, d.adrelid) from pg_attribute a "
-        "left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum "
-        "where a.attrelid = %s::regclass and a.attnum > 0 and not a.attisdropped", (table_name,)).fetchall())
 
 
 def _copy_and_check(conn, table: sql.Composable, batch_id: str, fast: Plan, path: Path, progress,
@@ -239,46 +230,6 @@ def _copy_and_check(conn, table: sql.Composable, batch_id: str, fast: Plan, path
 def _drop_line_sequence(conn) -> None:
     """After the default that used it is gone (a temporary sequence lives as long as the session)."""
     conn.execute(sql.SQL("drop sequence {}").format(sql.Identifier("pg_temp", _LINE_SEQUENCE)))
-
-
-def copy_into_empty(conn, spec: TableSpec, batch_id: str, fast: Plan, path: Path,
-                    progress: Callable[[int], None] | None = None) -> Copied:
-    """COPY the file into the empty raw table with its indexes dropped, check, rebuild
-    the indexes. Must run inside a savepoint of the caller's (FALLBACK rolls it back)."""
-    table, lap = _ident(spec.name), _Laps()
-    conn.execute(sql.SQL("lock table {} in access exclusive mode").format(table))
-    if not is_empty(conn, spec):
-        raise NotFast(f"{spec.name} is not empty")
-    indexes = conn.execute(
-        """select i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), c.conname,
-                  pg_get_constraintdef(c.oid)
-           from pg_index i left join pg_constraint c on c.conindid = i.indexrelid and c.conrelid = i.indrelid
-           where i.indrelid = %s::regclass order by c.conname nulls last""", (spec.name,)).fetchall()
-    for index, _, constraint, _ in indexes:
-        if constraint:
-            conn.execute(sql.SQL("alter table {} drop constraint {}").format(table, sql.Identifier(constraint)))
-        else:
-            conn.execute(sql.SQL("drop index {}").format(_ident(index)))
-    # The defaults are set for this load only (the ALTERs are part of the savepoint: a
-    # rollback or a crash restores the table), then put back as they were.
-    defaults = _defaults(conn, spec.name)
-    rows, padded, sample = _copy_and_check(conn, table, batch_id, fast, path, progress, lap)
-    restore = [sql.SQL("alter column {} drop default").format(sql.Identifier(c))
-               if defaults.get(c) is None else
-               sql.SQL("alter column {} set default {}").format(sql.Identifier(c), sql.SQL(defaults[c]))
-               for c in [*fast.constants, "_batch_id", "_line_number"]]
-    conn.execute(sql.SQL("alter table {} {}").format(table, sql.SQL(", ").join(restore)))
-    _drop_line_sequence(conn)
-    # One sort per index; the in-memory sort of 1M keys needs ~100 MB (64 MB spills).
-    conn.execute("set local maintenance_work_mem = '256MB'")
-    for index, definition, constraint, constraint_definition in indexes:
-        if constraint:  # a duplicate key in the file fails here (IntegrityError: fall back)
-            conn.execute(sql.SQL("alter table {} add constraint {} {}").format(
-                table, sql.Identifier(constraint), sql.SQL(constraint_definition)))
-        else:
-            conn.execute(definition)
-    lap("indexes")
-    return Copied(rows, padded, sample, lap.timings)
 
 
 def copy_into_stage(conn, stage: str, batch_id: str, fast: Plan, path: Path,

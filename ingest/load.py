@@ -1,10 +1,11 @@
 """Load one opened file into `raw`, in the caller's transaction (all or nothing).
 
 0. Fast path (ingest/fastcopy.py): a well-formed BACI CSV file is not read row by row in
-   Python: PostgreSQL parses and types its bytes (one COPY), straight into an empty raw
-   table whose indexes are rebuilt afterwards, or into the stage of the *merge* below. Anything
-   doubtful (a byte, a value, a check, a duplicate key) rolls that back in a savepoint
-   and the file takes the careful path below, which quarantines each bad row.
+   Python: PostgreSQL parses and types its bytes. Into a (hs_revision, year) slice with
+   no rows yet, by K parallel chunks attached as partitions in this transaction
+   (ingest/parallel.py); else into the stage of the *merge* below. Anything doubtful (a
+   byte, a value, a check, a duplicate key) is rolled back or dropped and the file takes
+   the careful path below, which quarantines each bad row.
 1. Rows stream from the reader through the layout's typer. A row that cannot be split or
    typed is spooled (to a temporary file: memory stays flat whatever the file size) for
    the quarantine. Good rows are streamed with COPY (psycopg 3, text format: values are
@@ -19,7 +20,9 @@
      is merged by natural key: changed rows updated, new rows inserted, identical rows
      left alone.
    Either way the raw table is locked in SHARE ROW EXCLUSIVE mode: two loads into one
-   table queue, readers do not wait.
+   table queue, readers do not wait. A partitioned raw table (TableSpec.slice) gets a
+   partition for each slice rows are routed to first (no DEFAULT partition); a direct
+   COPY that meets a row of a slice without one falls back to the merge.
 3. Quarantined rows and findings of the batch replace any earlier ones (a retried batch
    ends up exactly as a first run would).
 
@@ -40,7 +43,7 @@ from typing import Callable, Iterator
 import psycopg
 from psycopg import sql
 
-from ingest import fastcopy
+from ingest import fastcopy, parallel
 from ingest.formats import OpenedFile, open_file
 from ingest.formats.base import Finding, Rejection, RowRejected, map_header, missing_required
 from ingest.formats.layouts import Context, Layout, TableSpec, baci_constants
@@ -200,6 +203,30 @@ def _create_stage(conn, name: str, spec: TableSpec) -> None:
                          "add column _batch_id text").format(sql.Identifier(name)))
 
 
+def _ensure_partitions(conn, spec: TableSpec, slices) -> None:
+    """A partitioned raw table has no DEFAULT partition (attaching next to a non-empty one
+    scans it): every slice rows are routed to gets its partition first."""
+    if not spec.slice:
+        return
+    schema, table = spec.name.split(".")
+    function = sql.Identifier(schema, f"ensure_{table}_partition")
+    for values in slices:
+        conn.execute(sql.SQL("select {}({})").format(function, sql.SQL(", ").join(
+            sql.Literal(v) for v in values)))
+
+
+def _stage_slices(conn, spec: TableSpec) -> list[tuple]:
+    if not spec.slice:
+        return []
+    return conn.execute(sql.SQL("select distinct {} from {}").format(
+        _columns(spec.slice), sql.Identifier(STAGE))).fetchall()
+
+
+def _no_partition(exc: psycopg.Error) -> bool:
+    """A row of a slice that has no partition yet (the direct path's COPY)."""
+    return isinstance(exc, psycopg.errors.CheckViolation) and "no partition" in (exc.diag.message_primary or "")
+
+
 def _key_exists(conn, spec: TableSpec, row: tuple) -> bool:
     """Does the raw table hold this (typed text) row's natural key already?"""
     types = dict(conn.execute(
@@ -263,17 +290,18 @@ def _fast(conn, batch_id: str, opened: OpenedFile, path: Path, stream: _Stream, 
         match = fastcopy.plan(opened, baci_constants(stream.context.file_name))
     if match is None:
         return False
-    empty = fastcopy.is_empty(conn, main)
+    slice_ = parallel.slice_of(match, path) if main.slice else None
+    empty = slice_ is not None and parallel.slice_is_empty(conn, main, slice_)
     if not empty and not _first_key_loaded(conn, main, match, path):
-        # New keys into a table that holds rows: the careful direct path's COPY straight
+        # New keys into a slice that holds rows: the careful direct path's COPY straight
         # into the raw table beats filling the stage and INSERT ... SELECT from it (row by
         # row into the indexes: ~2 times slower here), so the stage is only for merging.
         return False
     try:
-        with conn.transaction():  # a savepoint: a refused file leaves nothing, indexes included
-            if empty:
-                copied = fastcopy.copy_into_empty(conn, main, batch_id, match, path, progress)
-            else:
+        if empty:  # parallel chunks attached as the slice's partitions (ingest/parallel.py)
+            copied = parallel.load_slice(conn, main, batch_id, match, path, slice_, progress)
+        else:
+            with conn.transaction():  # a savepoint: a refused file leaves nothing
                 _create_stage(conn, STAGE, main)
                 copied = fastcopy.copy_into_stage(conn, STAGE, batch_id, match, path, progress)
     except fastcopy.FALLBACK as exc:
@@ -323,14 +351,17 @@ def _careful(conn, batch_id: str, opened: OpenedFile, path: Path, file_name: str
     rows = stream.rows(tail=(batch_id,))
     first = next(rows, None)
     if first is not None and not _key_exists(conn, main, first):
+        _ensure_partitions(conn, main, [tuple(first[main.columns.index(c)] for c in main.slice)])
         try:
             with conn.transaction():  # a savepoint: a refused key undoes only this attempt
                 _direct(conn, batch_id, main, _chain(first, rows), stream, result)
             clock.lap("read_type_copy")
-        except psycopg.errors.UniqueViolation as exc:
+        except (psycopg.errors.UniqueViolation, psycopg.errors.CheckViolation) as exc:
+            if isinstance(exc, psycopg.errors.CheckViolation) and not _no_partition(exc):
+                raise
             clock.lap("direct_attempt")
-            log.info("batch %s: keys already in %s or repeated in the file (%s); staging and merging",
-                     batch_id, main.name, exc.diag.message_detail)
+            log.info("batch %s: keys already in %s or repeated in the file, or rows of another slice (%s); "
+                     "staging and merging", batch_id, main.name, exc.diag.message_detail or exc.diag.message_primary)
             stream.close()
             opened = open_file(path, layout.dataset, opened.format)
             stream = _Stream(opened, file_name, progress)
@@ -394,6 +425,7 @@ def _merge_stage(conn, batch_id: str, main: TableSpec, side: TableSpec | None, s
     clock.lap("duplicates")
     stream.duplicates = duplicates
     result.rows_in, result.rows_loaded = stream.rows_in, stream.typed - len(duplicates)
+    _ensure_partitions(conn, main, _stage_slices(conn, main))
     result.rows_inserted, result.rows_updated = _merge(conn, batch_id, main, STAGE)
 
 

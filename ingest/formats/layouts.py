@@ -38,6 +38,10 @@ class TableSpec:
     name: str                       # schema.table
     columns: tuple[str, ...]        # data columns, in COPY order (loader metadata excluded)
     key: tuple[str, ...]
+    # Partitioned tables: the columns one partition (or set of partitions) covers whole,
+    # created on demand by `<schema>.ensure_<table>_partition(<slice values>)`
+    # (clusterwatch/sql/007_baci_partitions.sql). Empty: not partitioned.
+    slice: tuple[str, ...] = ()
 
 
 @dataclass
@@ -368,7 +372,8 @@ class BaciLayout(Layout):
     main = TableSpec("raw.trade_baci_flows", (
         "hs_revision", "year", "exporter_code", "importer_code", "product_code", "value_kusd",
         "quantity_tonnes", "baci_release"),
-        ("hs_revision", "year", "exporter_code", "importer_code", "product_code"))
+        ("hs_revision", "year", "exporter_code", "importer_code", "product_code"),
+        slice=("hs_revision", "year"))
     suites = ("trade_baci_flows",)
 
     def compile(self, header: HeaderMap, labels: list[str], context: Context):

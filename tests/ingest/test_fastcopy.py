@@ -148,13 +148,13 @@ def test_into_a_raw_table_that_holds_rows_the_stage_is_merged(load, tmp_path, ca
     shape = _table_shape(load.url)
     load(write_text(tmp_path / NAME, CLEAN), "trade")
 
-    caplog.clear()  # new keys: the careful direct path (COPY into the raw table, indexes kept)
+    caplog.clear()  # another year: a slice with no rows, parallel chunks again
     next_year = load(write_text(tmp_path / "BACI_HS17_Y2023_V202401.csv", CLEAN.replace("2022,", "2023,")), "trade")
-    assert _path_taken(caplog) == "direct"
+    assert _path_taken(caplog) == "fast"
     assert (next_year.rows_inserted, next_year.rows_updated, next_year.findings) == (5, 0, 1)
     assert _table_shape(load.url) == shape
 
-    caplog.clear()  # the same keys, one value changed, one key twice: merged
+    caplog.clear()  # a second release of 2022: the same keys, one value changed, one key twice: merged
     changed = CLEAN.replace("7250010.5", "7250011.5") + "2022,12,251,270900,1.0,1.0\n"
     merged = load(write_text(tmp_path / "BACI_HS17_Y2022_V202501.csv", changed), "trade")
     assert _path_taken(caplog) == "fast+merge"
@@ -168,9 +168,10 @@ def test_into_a_raw_table_that_holds_rows_the_stage_is_merged(load, tmp_path, ca
     assert _table_shape(load.url) == shape
 
 
-def test_a_header_only_file_is_a_batch_of_no_rows_on_the_fast_path_too(load, tmp_path, caplog):
+def test_a_header_only_file_is_a_batch_of_no_rows(load, tmp_path, caplog):
+    """No record tells the slice: the careful path (which says the same)."""
     caplog.set_level(logging.INFO, logger="ingest.load")
     result = load(write_text(tmp_path / NAME, "t,i,j,k,v,q\n"), "trade")
-    assert _path_taken(caplog) == "fast"
+    assert _path_taken(caplog) == "merge"
     assert (result.status, result.rows_in, result.rows_loaded, result.rows_rejected) == ("loaded", 0, 0, 0)
     assert query(load.url, "select kind, line_number from ingest.findings") == [("no_data_rows", 1)]

@@ -68,8 +68,9 @@ TABLE_SHAPE = """select 'index', pg_get_indexdef(indexrelid) from pg_index
 
 
 def test_restart_during_the_fast_path_leaves_the_table_as_it_was(own_server, tmp_path):
-    """The fast path (ingest/fastcopy.py) drops the empty raw table's indexes and sets
-    column defaults for the load: a restart in the middle of its COPY rolls all of it back."""
+    """The fast path loads a new slice by parallel chunks (ingest/parallel.py), each in a
+    table of its own: a restart in the middle of their COPY rolls them all back (no chunk
+    table, no partition, the raw table's indexes and defaults as they were)."""
     server, url = own_server
     shape = query(url, TABLE_SHAPE)
     rows = 60_000  # ~2 MB: the fast path reports progress after its first 1 MB block
@@ -90,6 +91,8 @@ def test_restart_during_the_fast_path_leaves_the_table_as_it_was(own_server, tmp
     assert query(url, TABLE_SHAPE) == shape
     assert query(url, "select status, attempts from ingest.batches") == [("loading", 1)]
     assert query(url, "select count(*) from raw.trade_baci_flows") == [(0,)]
+    assert query(url, "select count(*) from pg_class where relnamespace = 'ingest_work'::regnamespace") == [(0,)]
+    assert query(url, "select count(*) from pg_inherits where inhparent = 'raw.trade_baci_flows'::regclass") == [(0,)]
 
     result = ingest_file(path, "trade", database_url=url)
     assert (result.status, result.rows_in, result.rows_loaded) == ("loaded", rows, rows)

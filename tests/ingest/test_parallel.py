@@ -1,0 +1,209 @@
+"""Parallel chunks (ingest/parallel.py) and the partitioned BACI raw table
+(clusterwatch/sql/007_baci_partitions.sql): the chunks end exactly as the careful path
+would have left the rows; a failing chunk, a crash before the attach and a file of
+another slice leave nothing half done."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+import psycopg
+import pytest
+
+from clusterwatch import db, warehouse
+from ingest import parallel
+
+from ingest_files import query, scalar, write_text
+
+pytestmark = [pytest.mark.postgres]
+
+NAME = "BACI_HS17_Y2022_V202401.csv"
+EXPORTERS = (4, 12, 251, 300, 704, 818)
+# Sorted by exporter like BACI; some 5-digit codes (lost leading zero), NA quantities.
+BODY = "".join(f"2022,{e},{j},{'10121' if (e + j) % 7 == 0 else f'{20000 + j * 13:06d}'},{e * j}.5,"
+               f"{'NA' if j % 5 == 0 else j}\n" for e in EXPORTERS for j in range(1, 60))
+CLEAN = "t,i,j,k,v,q\n" + BODY
+ROWS = len(EXPORTERS) * 59
+
+
+def _path_taken(caplog) -> str:
+    (message,) = [r.getMessage() for r in caplog.records
+                  if r.name == "ingest.load" and "seconds per phase" in r.getMessage()]
+    return message.split("(")[1].split(")")[0]
+
+
+def _rows(url: str) -> list[tuple]:
+    return query(url, """select hs_revision, year, exporter_code, importer_code, product_code, value_kusd::text,
+                                quantity_tonnes::text, baci_release, _line_number, _sheet
+                         from raw.trade_baci_flows order by _line_number""")
+
+
+def _partitions(url: str) -> list[tuple]:
+    return query(url, """select c.relname, pg_get_expr(c.relpartbound, c.oid) from pg_inherits i
+                         join pg_class c on c.oid = i.inhrelid
+                         where i.inhparent = 'raw.trade_baci_flows'::regclass order by 1""")
+
+
+def _work_tables(url: str) -> list[str]:
+    return [name for (name,) in query(url, "select relname from pg_class where relnamespace = "
+                                           "'ingest_work'::regnamespace and relkind = 'r' order by 1")]
+
+
+def _forget_partitions(url: str) -> None:
+    """The ingest fixture truncates: drop the partitions too, so each test sees its own."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        for (name,) in conn.execute("select inhrelid::regclass::text from pg_inherits "
+                                    "where inhparent = 'raw.trade_baci_flows'::regclass").fetchall():
+            conn.execute(f"drop table {name}")
+
+
+@pytest.fixture
+def fresh(load, monkeypatch):
+    _forget_partitions(load.url)
+    monkeypatch.setenv(parallel.WORKERS_ENV, "3")
+    return load
+
+
+# -- pure / file only -------------------------------------------------------------------------
+def test_split_cuts_at_exporter_boundaries_with_the_right_line_numbers(tmp_path):
+    path = write_text(tmp_path / NAME, CLEAN)
+    data_start = len("t,i,j,k,v,q\n")
+    chunks = parallel.split(path, data_start, 1, 3, 1)
+    assert len(chunks) == 3
+    assert chunks[0].start == data_start and chunks[-1].end == path.stat().st_size
+    assert chunks[0].low is None and chunks[-1].high is None
+    lines = CLEAN.encode().split(b"\n")
+    for before, after in zip(chunks, chunks[1:]):
+        assert before.end == after.start and before.high == after.low
+        first = path.read_bytes()[after.start:].split(b"\n", 1)[0]
+        assert parallel.exporter_of(first, 1) == after.low
+        assert lines[after.first_line - 1] == first  # line numbers count from 1
+        previous = path.read_bytes()[:after.start].rstrip(b"\n").rsplit(b"\n", 1)[1]
+        assert parallel.exporter_of(previous, 1) < after.low
+    assert parallel.split(path, data_start, 1, 1, 1) == [
+        parallel.Chunk(1, data_start, path.stat().st_size, 2, None, None)]
+
+
+def test_an_unsorted_file_is_one_chunk(tmp_path):
+    lines = BODY.splitlines(keepends=True)
+    path = write_text(tmp_path / NAME, "t,i,j,k,v,q\n" + "".join(lines[len(lines) // 2:] + lines[:len(lines) // 2]))
+    assert len(parallel.split(path, len("t,i,j,k,v,q\n"), 1, 4, 1)) == 1
+
+
+# -- against PostgreSQL -----------------------------------------------------------------------
+def test_parallel_chunks_load_exactly_what_the_careful_path_loads(fresh, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="ingest.load")
+    result = fresh(write_text(tmp_path / NAME, CLEAN), "trade")
+    assert _path_taken(caplog) == "fast"
+    assert (result.rows_in, result.rows_loaded, result.rows_inserted, result.rows_rejected) == (ROWS, ROWS, ROWS, 0)
+    chunked, findings = _rows(fresh.url), query(fresh.url, "select kind, detail from ingest.findings")
+    assert [r[8] for r in chunked] == list(range(2, ROWS + 2))
+    partitions = _partitions(fresh.url)
+    assert [name for name, _ in partitions] == [f"trade_baci_flows_hs17_2022_p{n}" for n in (1, 2, 3)]
+    assert partitions[0][1].startswith("FOR VALUES FROM ('HS17', 2022, MINVALUE)")
+    assert partitions[-1][1].endswith("TO ('HS17', 2022, MAXVALUE)")
+    assert _work_tables(fresh.url) == []
+
+    # The same records through the careful path (a quoted field sends the file there).
+    _forget_partitions(fresh.url)
+    with psycopg.connect(fresh.url) as conn:
+        conn.execute("truncate raw.trade_baci_flows, ingest.batches cascade")
+    caplog.clear()
+    careful = fresh(write_text(tmp_path / "q" / NAME, CLEAN.replace("2022,4,1,", '"2022",4,1,')), "trade")
+    assert _path_taken(caplog) == "direct" and careful.rows_loaded == ROWS
+    assert _rows(fresh.url) == chunked
+    assert query(fresh.url, "select kind, detail from ingest.findings") == findings
+    assert [name for name, _ in _partitions(fresh.url)] == ["trade_baci_flows_hs17_2022"]  # made on demand
+
+
+def test_a_bad_row_in_chunk_two_sends_the_file_to_the_careful_path_and_leaves_no_chunk(fresh, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="ingest.load")
+    lines = CLEAN.splitlines(keepends=True)
+    bad_line = lines[ROWS // 2].replace(".5,", ".5x,", 1)  # the middle of the file: chunk 2 of 3
+    lines[ROWS // 2] = bad_line
+    result = fresh(write_text(tmp_path / NAME, "".join(lines)), "trade")
+    assert _path_taken(caplog) == "direct"
+    assert (result.rows_in, result.rows_loaded, result.rows_rejected) == (ROWS, ROWS - 1, 1)
+    assert query(fresh.url, "select line_number, raw_line from quarantine.trade_rows") == \
+        [(ROWS // 2 + 1, bad_line.rstrip("\n"))]
+    assert _work_tables(fresh.url) == []
+    assert [name for name, _ in _partitions(fresh.url)] == ["trade_baci_flows_hs17_2022"]
+
+
+def test_a_crash_between_the_chunks_and_the_attach_leaves_nothing_and_the_rerun_completes(
+        fresh, tmp_path, monkeypatch):
+    from ingest.pipeline import ingest_file
+
+    def kill(conn) -> None:  # the loader's own session dies, as in a crash
+        with psycopg.connect(fresh.url, autocommit=True) as other:
+            other.execute("select pg_terminate_backend(%s)", (conn.info.backend_pid,))
+
+    monkeypatch.setattr(parallel, "before_attach", kill)
+    path = write_text(tmp_path / NAME, CLEAN)
+    with pytest.raises(psycopg.OperationalError):
+        ingest_file(path, "trade", database_url=fresh.url)
+    assert scalar(fresh.url, "select count(*) from raw.trade_baci_flows") == 0
+    assert _partitions(fresh.url) == []
+    assert len(_work_tables(fresh.url)) == 3  # committed by the chunks, visible to nobody's queries
+    assert query(fresh.url, "select status from ingest.batches") == [("loading",)]
+
+    monkeypatch.setattr(parallel, "before_attach", None)
+    result = ingest_file(path, "trade", database_url=fresh.url)
+    assert (result.status, result.rows_loaded) == ("loaded", ROWS)
+    assert query(fresh.url, "select status, attempts from ingest.batches") == [("loaded", 2)]
+    assert _work_tables(fresh.url) == []
+    assert scalar(fresh.url, "select count(*) from raw.trade_baci_flows") == ROWS
+
+
+def test_a_second_release_of_the_year_merges_by_key(fresh, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="ingest.load")
+    fresh(write_text(tmp_path / NAME, CLEAN), "trade")
+    caplog.clear()
+    # Every row's release changes; one new key; a quoted field: the careful path.
+    changed = CLEAN.replace("\n2022,4,", '\n"2022",4,', 1) + "2022,900,1,010121,1.5,1\n"
+    merged = fresh(write_text(tmp_path / "BACI_HS17_Y2022_V202501.csv", changed), "trade")
+    assert _path_taken(caplog) == "merge"  # keys already in the slice: staged and merged by key
+    assert (merged.rows_inserted, merged.rows_updated, merged.rows_loaded) == (1, ROWS, ROWS + 1)
+    assert scalar(fresh.url, "select count(*) from raw.trade_baci_flows") == ROWS + 1
+    assert scalar(fresh.url, "select count(distinct baci_release) from raw.trade_baci_flows") == 1
+    assert len(_partitions(fresh.url)) == 3  # the slice keeps its chunk partitions
+
+
+def test_the_careful_path_makes_a_partition_for_every_slice_it_routes_rows_to(fresh, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="ingest.load")
+    text = '"2022",4,1,010121,1.5,1\n2023,4,1,010121,2.5,NA\n2024,4,1,010121,3.5,NA\n'
+    result = fresh(write_text(tmp_path / NAME, "t,i,j,k,v,q\n" + text), "trade")
+    assert _path_taken(caplog) == "merge"  # the direct COPY met a row of a slice with no partition
+    assert (result.rows_loaded, result.rows_inserted) == (3, 3)
+    assert [name for name, _ in _partitions(fresh.url)] == [
+        "trade_baci_flows_hs17_2022", "trade_baci_flows_hs17_2023", "trade_baci_flows_hs17_2024"]
+
+
+def test_migration_007_keeps_the_rows_and_views_of_an_unpartitioned_table(pg_server_url):
+    url = warehouse.with_database(pg_server_url, f"cw_mig_{uuid.uuid4().hex[:8]}")
+    warehouse.ensure_database(url)
+    try:
+        with db.connect(url) as conn:
+            for name, text in db.migration_files():
+                if name < "007":
+                    conn.execute(text)
+            conn.execute("""insert into raw.trade_baci_flows (hs_revision, year, exporter_code, importer_code,
+                                product_code, value_kusd, quantity_tonnes, baci_release, _batch_id, _line_number)
+                            select 'HS17', 2020 + i % 3, i % 50, i / 50, '010121', i, null, 'V202401', 'b', i + 1
+                            from generate_series(1, 3000) as i""")
+            conn.execute("create schema if not exists staging")
+            conn.execute("create view staging.baci_years as select year, count(*) as n from raw.trade_baci_flows "
+                         "group by year")
+            conn.execute("create view staging.baci_total as select sum(n) as n from staging.baci_years")
+        before = query(url, "select * from raw.trade_baci_flows order by year, exporter_code, importer_code")
+        db.bootstrap(url)
+        db.bootstrap(url)  # idempotent
+        assert scalar(url, "select relkind from pg_class where oid = 'raw.trade_baci_flows'::regclass") == "p"
+        assert query(url, "select * from raw.trade_baci_flows order by year, exporter_code, importer_code") == before
+        assert [name for name, _ in _partitions(url)] == [
+            "trade_baci_flows_hs17_2020", "trade_baci_flows_hs17_2021", "trade_baci_flows_hs17_2022"]
+        assert scalar(url, "select n from staging.baci_total") == 3000
+        assert scalar(url, "select to_regclass('raw.trade_baci_flows_unpartitioned')") is None
+    finally:
+        warehouse.drop_database(url)
