@@ -43,33 +43,21 @@
 {%- endmacro %}
 
 
-{#- The articles (article_id) to rebuild: touched since `since` (see above). -#}
+{#-
+    The articles (article_id) to rebuild: touched since `since` (see above). Every
+    variant of a touched article's (source, content hash) group is rebuilt, the
+    article itself included; a deleted article is no longer in raw, so its id comes
+    from the deletion log.
+-#}
 {% macro news_articles_to_rebuild(since) -%}
-    select touched.article_id
-    from (
-        select article_id, source_id, content_hash
-        from {{ ref('base_news__article_keys') }}
-        where changed_at >= {{ since }}
-        union all
-        select article_id, source_id, content_hash
-        from {{ ref('base_news__article_keys') }}
-        where batch_id = any(array(
-            -- read directly, as macro not_quarantined does: the platform's bookkeeping
-            select decisions.batch_id
-            from monitoring.batch_quality as decisions
-            where decisions.dataset = 'news_articles'
-                and decisions.decided_at >= {{ since }}
-        ))
-        union all
-        select article_id, source_id, content_hash
-        from monitoring.news_deletions
-        where table_name = 'news_articles'
-            and deleted_at >= {{ since }}
-    ) as touched
+    select deleted.article_id
+    from monitoring.news_deletions as deleted
+    where deleted.table_name = 'news_articles'
+        and deleted.deleted_at >= {{ since }}
     union
     select variants.article_id
     from (
-        select distinct source_id, content_hash
+        select distinct touched.source_id, touched.content_hash
         from (
             select source_id, content_hash
             from {{ ref('base_news__article_keys') }}
@@ -78,26 +66,29 @@
             select source_id, content_hash
             from {{ ref('base_news__article_keys') }}
             where batch_id = any(array(
+                -- read directly, as macro not_quarantined does: the platform's
+                -- bookkeeping, there before dbt runs
                 select decisions.batch_id
                 from monitoring.batch_quality as decisions
                 where decisions.dataset = 'news_articles'
                     and decisions.decided_at >= {{ since }}
             ))
             union all
+            -- deleted rows, and rows whose content hash changed: their old group
             select source_id, content_hash
             from monitoring.news_deletions
             where table_name = 'news_articles'
                 and deleted_at >= {{ since }}
-        ) as touched_groups
-    ) as groups
+        ) as touched
+    ) as touched_groups
     -- One index lookup per group (raw index on source_id, content_hash). `offset 0`
     -- keeps the lateral sub-select from being flattened into a join, which the
     -- planner, unsure how many groups come, ran as a scan of every article.
     cross join lateral (
         select base_news__article_keys.article_id
         from {{ ref('base_news__article_keys') }}
-        where base_news__article_keys.source_id = groups.source_id
-            and base_news__article_keys.content_hash = groups.content_hash
+        where base_news__article_keys.source_id = touched_groups.source_id
+            and base_news__article_keys.content_hash = touched_groups.content_hash
         offset 0
     ) as variants
 {%- endmacro %}
