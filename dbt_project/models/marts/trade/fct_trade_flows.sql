@@ -91,3 +91,9 @@ flows_with_sectors as (
 )
 
 select * from flows_with_sectors
+{% if is_incremental() %}
+-- In key order: the rows then reach the unique index on trade_flow_id (an md5, so
+-- random) leaf page after leaf page. Inserting 100,000 rows into 10,000,000 alone:
+-- 1.0-1.3 s sorted, 1.6 s not (index maintenance is most of an incremental run).
+order by trade_flow_id
+{% endif %}
