@@ -329,6 +329,7 @@ def test_models_land_in_their_layer_schemas(built):
         ("marts", "fct_source_activity_monthly", "BASE TABLE"),
         ("marts", "fct_trade_flows", "BASE TABLE"),
         ("marts", "fct_wilaya_sector_specialisation", "BASE TABLE"),
+        ("staging", "base_news__article_keys", "VIEW"),
         ("staging", "cluster_aliases", "BASE TABLE"),
         ("staging", "clusters", "BASE TABLE"),
         ("staging", "organisations", "BASE TABLE"),

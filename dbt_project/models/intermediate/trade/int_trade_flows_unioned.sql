@@ -43,6 +43,7 @@ comtrade_annual_flows as (
         trade_value_usd,
         net_weight_kg,
         loaded_at,
+        loaded_at as source_loaded_at,
         reporter_iso3 as reporter_ref,
         partner_iso3 as partner_ref
     from comtrade_records
@@ -71,6 +72,9 @@ baci_export_flows as (
         greatest(
             baci_flows.loaded_at, exporters.loaded_at, importers.loaded_at
         ) as loaded_at,
+        -- The flow row's own load time: a filter on it reaches the raw table's index
+        -- (fct_trade_flows), where one on loaded_at must join every row first.
+        baci_flows.loaded_at as source_loaded_at,
         -- The key falls back on BACI's numeric code while the country file that names
         -- it is missing: two unknown exporters must not share one trade_flow_id.
         coalesce(
@@ -106,6 +110,7 @@ national_annual_flows as (
             else sum(net_weight_kg)
         end as net_weight_kg,
         max(loaded_at) as loaded_at,
+        max(loaded_at) as source_loaded_at,
         'DZA' as reporter_ref,
         partner_iso3 as partner_ref
     from national_flows
@@ -136,7 +141,8 @@ flows_keyed as (
         trade_year,
         trade_value_usd,
         net_weight_kg,
-        loaded_at
+        loaded_at,
+        source_loaded_at
     from flows_unioned
 )
 

@@ -8,16 +8,15 @@
             {'columns': ['article_id']},
             {'columns': ['upstream_changed_at']},
         ],
-        post_hook=[
-            "{{ delete_rows_gone_upstream(ref('stg_news__article_mentions'), ['article_id', 'entity_type', 'entity_id']) }}",
-            "{{ delete_rows_gone_upstream(ref('fct_article_publications'), 'article_id') }}",
-        ],
+        pre_hook="{{ delete_rows_to_rebuild('article_id', mention_articles_to_rebuild()) }}",
     )
 }}
 {#-
     unique_key is the article, not the mention: an article's mentions are replaced
-    together (delete + insert), so a mention the re-analysis no longer finds goes with
-    the rest. An article left with no mention at all is caught by the post-hook.
+    together. The pre-hook deletes the built mentions of every article touched since
+    the last run (its text, batch, duplicate group, analysis or mentions: macro
+    mention_articles_to_rebuild); this select inserts what upstream has for them now,
+    so a mention the re-analysis no longer finds, or an article gone, stays gone.
 -#}
 
 with
@@ -43,18 +42,8 @@ fct_article_publications as (
 ),
 
 {% if is_incremental() %}
--- Articles whose text, analysis or story changed since the last run (with the
--- lookback), and published articles not built yet (macros/incremental.sql).
 articles_to_build as (
-    select article_id
-    from fct_article_publications
-    where {{ changed_since_last_run('upstream_changed_at') }}
-    union
-    select article_id
-    from stg_news__article_analyses
-    where {{ changed_since_last_run('changed_at') }}
-    union
-    {{ keys_not_built_yet('fct_article_publications', 'article_id') }}
+    {{ mention_articles_to_rebuild() }}
 ),
 {% endif %}
 

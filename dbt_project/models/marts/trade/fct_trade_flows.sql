@@ -5,7 +5,11 @@
     (delete+insert). Rows whose countries are not resolved yet (a BACI country file
     still to come) wait in int_trade_flows_unioned; the country file's loaded_at
     brings them in when it lands.
+    The new rows are found by each raw table's own load time (source_loaded_at, an
+    index scan), not by loaded_at, which for BACI is computed after joining every
+    flow with the country file: that read the whole history on every run.
 -#}
+-- depends_on: {{ ref('stg_trade__baci_countries') }}  (read in the incremental branch only)
 {{
     config(
         materialized='incremental',
@@ -21,7 +25,9 @@
 
 with
 
-trade_flows as (
+-- `not materialized`: read twice when incremental, and each read must push its own
+-- filter down into the view (a materialized CTE is every flow).
+trade_flows as not materialized (
     select * from {{ ref('int_trade_flows_unioned') }}
 ),
 
@@ -29,17 +35,39 @@ sector_hs_chapters as (
     select * from {{ ref('sector_hs_chapters') }}
 ),
 
-flows_resolved as (
+{% if is_incremental() %}
+{%- set newest_built = incremental_watermark('loaded_at') %}
+flows_to_build as (
+    -- Rows loaded since the newest one built, by index on each raw table's _loaded_at.
     select *
     from trade_flows
+    where source_loaded_at > {{ newest_built }}
+    union all
+    -- Older BACI flows whose country codes were loaded since (a country file that
+    -- came late or changed). Rare, and then it reads every BACI flow; the condition
+    -- on the country file alone does not depend on the row, so PostgreSQL checks it
+    -- once and skips the whole branch when no country row is newer.
+    select *
+    from trade_flows
+    where data_source = 'baci'
+        and (
+            select max(baci_countries.loaded_at)
+            from {{ ref('stg_trade__baci_countries') }} as baci_countries
+        ) > {{ newest_built }}
+        and loaded_at > {{ newest_built }}
+        and not source_loaded_at > {{ newest_built }}
+),
+{% else %}
+flows_to_build as (
+    select * from trade_flows
+),
+{% endif %}
+
+flows_resolved as (
+    select *
+    from flows_to_build
     where reporter_iso3 is not null
         and partner_iso3 is not null
-    {% if is_incremental() %}
-        and loaded_at > (
-            select coalesce(max(loaded_at), '-infinity'::timestamptz)
-            from {{ this }}
-        )
-    {% endif %}
 ),
 
 flows_with_sectors as (
@@ -63,3 +91,9 @@ flows_with_sectors as (
 )
 
 select * from flows_with_sectors
+{% if is_incremental() %}
+-- In key order: the rows then reach the unique index on trade_flow_id (an md5, so
+-- random) leaf page after leaf page. Inserting 100,000 rows into 10,000,000 alone:
+-- 1.0-1.3 s sorted, 1.6 s not (index maintenance is most of an incremental run).
+order by trade_flow_id
+{% endif %}
