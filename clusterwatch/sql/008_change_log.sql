@@ -117,6 +117,9 @@ create index if not exists news_articles_content_idx
 
 -- The trade facts take the rows loaded since their last build: by index on each raw
 -- table's own load time (fct_trade_flows, int_trade_flows_unioned.source_loaded_at).
-create index if not exists trade_baci_flows_loaded_idx on raw.trade_baci_flows (_loaded_at);
+-- BACI's is BRIN, like its _batch_id index (007): loads append (the load time grows with
+-- the heap), and the parallel loader builds every parent index on each chunk before the
+-- attach, where a btree would add a sort of every row to each load.
+create index if not exists trade_baci_flows_loaded_idx on raw.trade_baci_flows using brin (_loaded_at);
 create index if not exists trade_comtrade_records_loaded_idx
     on raw.trade_comtrade_records (_loaded_at);
