@@ -51,7 +51,6 @@ import psycopg
 from psycopg import sql
 
 from ingest.formats.base import map_header
-from ingest.formats.layouts import TableSpec
 
 log = logging.getLogger(__name__)
 
@@ -121,33 +120,45 @@ def clean_block(block: bytes) -> bytes:
     return block
 
 
-def blocks(path: Path, progress: Callable[[int], None] | None = None, every: int = 10_000,
-           size: int = CHUNK) -> Iterator[bytes]:
-    """The file as blocks of whole lines; the header line passes unchecked (COPY skips it).
-    Calls progress(lines so far) each time another `every` lines went by."""
-    lines, next_report = 0, every
+def range_blocks(path: Path, start: int = 0, end: int | None = None, size: int = CHUNK) -> Iterator[bytes]:
+    """The bytes [start, end) of the file (whole lines; `end` None: to the end) as checked
+    blocks of whole lines (clean_block). The one block splitter: `blocks` reads the whole
+    file with it, ingest/parallel.py each chunk's byte range."""
     with open(path, "rb") as handle:
-        header = handle.readline()
-        yield header
+        handle.seek(start)
+        remaining = None if end is None else end - start
         tail = b""
-        while True:
-            data = handle.read(size)
+        while remaining is None or remaining > 0:
+            data = handle.read(size if remaining is None else min(size, remaining))
             if not data:
                 break
+            if remaining is not None:
+                remaining -= len(data)
             data = tail + data
             cut = data.rfind(b"\n") + 1
             if cut == 0:
                 tail = data
                 continue
             tail = data[cut:]
-            block = clean_block(data[:cut])
-            yield block
-            lines += block.count(b"\n")
-            if progress is not None and lines >= next_report:
-                progress(lines)
-                next_report = (lines // every + 1) * every
+            yield clean_block(data[:cut])
         if tail:
             yield clean_block(tail)
+
+
+def blocks(path: Path, progress: Callable[[int], None] | None = None, every: int = 10_000,
+           size: int = CHUNK) -> Iterator[bytes]:
+    """The file as blocks of whole lines; the header line passes unchecked (COPY skips it).
+    Calls progress(lines so far) each time another `every` lines went by."""
+    with open(path, "rb") as handle:
+        header = handle.readline()
+    yield header
+    lines, next_report = 0, every
+    for block in range_blocks(path, len(header), size=size):
+        yield block
+        lines += block.count(b"\n")
+        if progress is not None and lines >= next_report:
+            progress(lines)
+            next_report = (lines // every + 1) * every
 
 
 def first_record(path: Path, fast: Plan) -> dict | None:
@@ -173,7 +184,9 @@ def _ident(qualified: str) -> sql.Identifier:
     return sql.Identifier(*qualified.split("."))
 
 
-class _Laps:
+class Laps:
+    """Seconds per named step, since the previous step (the loaders' phase timings)."""
+
     def __init__(self):
         self.timings, self.started = {}, time.perf_counter()
 
@@ -183,7 +196,7 @@ class _Laps:
 
 
 def _copy_and_check(conn, table: sql.Composable, batch_id: str, fast: Plan, path: Path, progress,
-                    lap: _Laps) -> tuple[int, int, str | None]:
+                    lap: Laps) -> tuple[int, int, str | None]:
     """Defaults for the columns the file lacks (the batch, the file name's constants, a
     line number from a sequence), COPY, the checks, the lost zeros restored.
     Returns (rows, padded, padded sample); leaves the defaults set."""
@@ -237,7 +250,7 @@ def copy_into_stage(conn, stage: str, batch_id: str, fast: Plan, path: Path,
     """COPY the file into the loader's temporary stage (created by the caller: the raw
     table's column types, no constraint) and check it; the loader then merges it into the
     raw table, whose indexes stay. Inside a savepoint of the caller's."""
-    lap = _Laps()
+    lap = Laps()
     rows, padded, sample = _copy_and_check(conn, sql.Identifier(stage), batch_id, fast, path, progress, lap)
     conn.execute(sql.SQL("alter table {} alter column _line_number drop default").format(sql.Identifier(stage)))
     _drop_line_sequence(conn)

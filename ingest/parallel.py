@@ -35,7 +35,6 @@ import logging
 import os
 import re
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,27 +146,6 @@ def split(path: Path, data_start: int, header_line: int, workers: int, exporter_
             for n in range(len(starts))]
 
 
-def range_blocks(path: Path, start: int, end: int, size: int = fastcopy.CHUNK):
-    """The bytes [start, end) of the file (whole lines) as checked blocks of whole lines."""
-    with open(path, "rb") as handle:
-        handle.seek(start)
-        remaining, tail = end - start, b""
-        while remaining > 0:
-            data = handle.read(min(size, remaining))
-            if not data:
-                break
-            remaining -= len(data)
-            data = tail + data
-            cut = data.rfind(b"\n") + 1
-            if cut == 0:
-                tail = data
-                continue
-            tail = data[cut:]
-            yield fastcopy.clean_block(data[:cut])
-        if tail:
-            yield fastcopy.clean_block(tail)
-
-
 def conninfo_of(conn) -> str:
     """A conninfo for more connections like this one (its DSN leaves the password out)."""
     password = conn.info.password
@@ -244,7 +222,7 @@ def _bound(value: int | None, missing: str) -> sql.Composable:
 def _load_chunk(conninfo: str, spec: TableSpec, batch_id: str, fast: fastcopy.Plan, path: Path,
                 slice_: tuple[str, int], chunk: Chunk, report: Callable[[int], None]) -> ChunkLoaded:
     """One chunk into its work table, committed (module docstring, 2)."""
-    lap = fastcopy._Laps()
+    lap = fastcopy.Laps()
     revision, year = slice_
     table = sql.Identifier(WORK_SCHEMA, work_table(batch_id, chunk.number))
     parent = sql.Identifier(*spec.name.split("."))
@@ -281,7 +259,7 @@ def _load_chunk(conninfo: str, spec: TableSpec, batch_id: str, fast: fastcopy.Pl
             table, sql.SQL(", ").join(sql.Identifier(c) for c in fast.columns))
         with conn.cursor() as cur:
             with cur.copy(copy_sql) as copy:
-                for block in range_blocks(path, chunk.start, chunk.end):
+                for block in fastcopy.range_blocks(path, chunk.start, chunk.end):
                     copy.write(block)
                     report(block.count(b"\n"))
             rows = cur.rowcount
@@ -331,7 +309,7 @@ def load_slice(conn, spec: TableSpec, batch_id: str, fast: fastcopy.Plan, path: 
     """Load the file into the empty slice by parallel chunks and attach them, in the
     caller's transaction (which holds the raw table's lock). Raises fastcopy.FALLBACK
     (the chunk tables that committed are dropped by then)."""
-    lap = fastcopy._Laps()
+    lap = fastcopy.Laps()
     conninfo = conninfo_of(conn)
     # On a connection of its own, committed at once: the chunks' sessions re-create
     # these tables and must not wait for the caller's transaction.

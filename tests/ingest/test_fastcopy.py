@@ -175,3 +175,16 @@ def test_a_header_only_file_is_a_batch_of_no_rows(load, tmp_path, caplog):
     assert _path_taken(caplog) == "merge"
     assert (result.status, result.rows_in, result.rows_loaded, result.rows_rejected) == ("loaded", 0, 0, 0)
     assert query(load.url, "select kind, line_number from ingest.findings") == [("no_data_rows", 1)]
+
+
+def test_range_blocks_cover_a_byte_range_of_whole_lines(tmp_path):
+    from ingest.fastcopy import range_blocks
+
+    body = "".join(f"2022,{n},1,010121,1.5,NA\n" for n in range(500))
+    path = write_text(tmp_path / NAME, "t,i,j,k,v,q\n" + body)
+    start = len("t,i,j,k,v,q\n")
+    middle = start + body.index("2022,250,")
+    halves = [list(range_blocks(path, start, middle, size=700)), list(range_blocks(path, middle, size=700))]
+    assert all(block.endswith(b"\n") for half in halves for block in half)
+    assert b"".join(halves[0]).decode() == body[:body.index("2022,250,")]
+    assert b"".join(halves[0] + halves[1]).decode() == body
