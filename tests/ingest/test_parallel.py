@@ -131,6 +131,22 @@ def test_a_bad_row_in_chunk_two_sends_the_file_to_the_careful_path_and_leaves_no
     assert [name for name, _ in _partitions(fresh.url)] == ["trade_baci_flows_hs17_2022"]
 
 
+def test_a_row_outside_its_chunks_exporters_reloads_the_file_as_one_chunk(fresh, tmp_path, caplog):
+    """The cuts look sorted, but one early row has the last exporter's code: its chunk's
+    bounds refuse it, and the file is loaded again as a single chunk, every row kept."""
+    caplog.set_level(logging.INFO, logger="ingest.parallel")
+    lines = CLEAN.splitlines(keepends=True)
+    stray = lines[3].replace("2022,4,", f"2022,{EXPORTERS[-1]},", 1).replace(",3,", ",999,", 1)
+    lines[3] = stray
+    result = fresh(write_text(tmp_path / NAME, "".join(lines)), "trade")
+    assert (result.rows_in, result.rows_loaded, result.rows_rejected) == (ROWS, ROWS, 0)
+    assert any("rows outside their chunk's exporters; one chunk" in r.getMessage() for r in caplog.records)
+    assert [name for name, _ in _partitions(fresh.url)] == ["trade_baci_flows_hs17_2022"]
+    assert _work_tables(fresh.url) == []
+    assert scalar(fresh.url, "select _line_number from raw.trade_baci_flows "
+                             f"where exporter_code = {EXPORTERS[-1]} and importer_code = 999") == 4
+
+
 def test_a_crash_between_the_chunks_and_the_attach_leaves_nothing_and_the_rerun_completes(
         fresh, tmp_path, monkeypatch):
     from ingest.pipeline import ingest_file
