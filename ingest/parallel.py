@@ -12,14 +12,21 @@ chunks' primary keys are sorted in K smaller sorts.
    one streaming count of newlines for the line numbers; never the whole file in memory).
    A file whose cut exporters do not increase (not sorted) is one chunk.
 2. Each chunk, on its own connection and in its own transaction (`_load_chunk`): a table
-   `ingest_work."<batch>_<n>"` shaped like the raw table, with CHECK constraints stating
-   the chunk's partition bounds and the layout's checks (evaluated during COPY: no scan
-   afterwards); COPY of the chunk's bytes (fastcopy.clean_block on each block); the lost
-   leading zeros of 5-digit product codes restored; its primary key and BRIN index
-   built; committed.
+   `ingest_work."<batch>_<n>"` with the raw table's per-row columns (the file's, the
+   key's, `_line_number`), with CHECK constraints stating the chunk's partition bounds
+   and the layout's checks (evaluated during COPY: no scan afterwards) and a partial
+   index on the 5-digit product codes; COPY of the chunk's bytes (fastcopy.clean_block on
+   each block); the lost leading zeros of those codes restored (read through the partial
+   index, not by a scan); the per-batch columns (`baci_release`, `_batch_id`, `_sheet`,
+   `_loaded_at`) added with their value as a constant default: a "fast default", stored
+   once in the catalog (pg_attribute.attmissingval, no rewrite) and read as every row's
+   value, where a per-row default costs up to a third of the chunk's COPY; the parent's
+   indexes built; committed. One `_loaded_at` for the whole batch, taken under the raw
+   table's lock (`load_slice`).
 3. One final transaction, the caller's (the ledger update commits with it): leftover
    empty partitions of the slice dropped, every chunk table attached as a partition
-   (the CHECK constraints prove the bounds: no scan), moved to `raw`, renamed.
+   (the CHECK constraints prove the bounds: no scan; ATTACH matches columns by name, so
+   the per-batch columns may come last), moved to `raw`, renamed.
 
 Nothing is visible in `raw` before that transaction commits. A chunk that fails
 (a byte, a value, a check, a duplicate key: fastcopy.FALLBACK) makes the whole file take
