@@ -12,14 +12,21 @@ chunks' primary keys are sorted in K smaller sorts.
    one streaming count of newlines for the line numbers; never the whole file in memory).
    A file whose cut exporters do not increase (not sorted) is one chunk.
 2. Each chunk, on its own connection and in its own transaction (`_load_chunk`): a table
-   `ingest_work."<batch>_<n>"` shaped like the raw table, with CHECK constraints stating
-   the chunk's partition bounds and the layout's checks (evaluated during COPY: no scan
-   afterwards); COPY of the chunk's bytes (fastcopy.clean_block on each block); the lost
-   leading zeros of 5-digit product codes restored; its primary key and BRIN index
-   built; committed.
+   `ingest_work."<batch>_<n>"` with the raw table's per-row columns (the file's, the
+   key's, `_line_number`), with CHECK constraints stating the chunk's partition bounds
+   and the layout's checks (evaluated during COPY: no scan afterwards) and a partial
+   index on the 5-digit product codes; COPY of the chunk's bytes (fastcopy.clean_block on
+   each block); the lost leading zeros of those codes restored (read through the partial
+   index, not by a scan); the per-batch columns (`baci_release`, `_batch_id`, `_sheet`,
+   `_loaded_at`) added with their value as a constant default: a "fast default", stored
+   once in the catalog (pg_attribute.attmissingval, no rewrite) and read as every row's
+   value, where a per-row default costs up to a third of the chunk's COPY; the parent's
+   indexes built; committed. One `_loaded_at` for the whole batch, taken under the raw
+   table's lock (`load_slice`).
 3. One final transaction, the caller's (the ledger update commits with it): leftover
    empty partitions of the slice dropped, every chunk table attached as a partition
-   (the CHECK constraints prove the bounds: no scan), moved to `raw`, renamed.
+   (the CHECK constraints prove the bounds: no scan; ATTACH matches columns by name, so
+   the per-batch columns may come last), moved to `raw`, renamed.
 
 Nothing is visible in `raw` before that transaction commits. A chunk that fails
 (a byte, a value, a check, a duplicate key: fastcopy.FALLBACK) makes the whole file take
@@ -219,41 +226,87 @@ def _bound(value: int | None, missing: str) -> sql.Composable:
     return sql.SQL(missing) if value is None else sql.Literal(value)
 
 
+def _columns(conn, spec: TableSpec) -> list[tuple[str, str, bool, str | None]]:
+    """The parent's columns in order: (name, type with its collation, NOT NULL, default expression)."""
+    return conn.execute(
+        """select a.attname, format_type(a.atttypid, a.atttypmod)
+                  || case when a.attcollation <> t.typcollation
+                          then format(' collate %%I.%%I', cn.nspname, co.collname) else '' end,
+                  a.attnotnull, pg_get_expr(d.adbin, d.adrelid)
+           from pg_attribute a join pg_type t on t.oid = a.atttypid
+           left join pg_collation co on co.oid = a.attcollation
+           left join pg_namespace cn on cn.oid = co.collnamespace
+           left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+           where a.attrelid = %s::regclass and a.attnum > 0 and not a.attisdropped order by a.attnum""",
+        (spec.name,)).fetchall()
+
+
+def _column(name: str, type_: str, not_null: bool, default: sql.Composable | None) -> sql.Composable:
+    return sql.SQL("{} {}{}{}").format(sql.Identifier(name), sql.SQL(type_), sql.SQL(" not null" if not_null else ""),
+                                       sql.SQL("") if default is None else sql.SQL(" default {}").format(default))
+
+
 def _load_chunk(conninfo: str, spec: TableSpec, batch_id: str, fast: fastcopy.Plan, path: Path,
-                slice_: tuple[str, int], chunk: Chunk, report: Callable[[int], None]) -> ChunkLoaded:
+                slice_: tuple[str, int], chunk: Chunk, report: Callable[[int], None],
+                loaded_at=None) -> ChunkLoaded:
     """One chunk into its work table, committed (module docstring, 2)."""
     lap = fastcopy.Laps()
     revision, year = slice_
     table = sql.Identifier(WORK_SCHEMA, work_table(batch_id, chunk.number))
-    parent = sql.Identifier(*spec.name.split("."))
     with psycopg.connect(conninfo, application_name="clusterwatch-chunk") as conn:
         conn.execute(sql.SQL("drop table if exists {}").format(table))
-        conn.execute(sql.SQL("create table {} (like {} including defaults including constraints)").format(
-            table, parent))
+        # Per row: the file's columns, the key and slice columns (the bounds CHECK proves
+        # them for the attach: adding one later would need a scan to validate it) and the
+        # line number. Every other column holds one value for the whole batch: added after
+        # the COPY as a "fast default", stored once in the catalog (pg_attribute.attmissingval:
+        # no rewrite, no scan), which every reader of the row sees as its value.
+        per_row = {*fast.columns, *spec.key, *(spec.slice or ()), "_line_number"}
+        columns = _columns(conn, spec)
+        constants = {**fast.constants, "hs_revision": revision, "_batch_id": batch_id}
+        if loaded_at is not None:
+            constants["_loaded_at"] = loaded_at
         # A large cache: nextval then mostly reads the session's cache instead of the
         # sequence's page (measured: the line numbers cost about a third of the COPY of
         # the wide raw row with CACHE 1; docs/ingestion.md, "Measured").
         conn.execute(sql.SQL("create temporary sequence {} start with {} cache 1000000").format(
             sql.Identifier(_LINE_SEQUENCE), sql.Literal(chunk.first_line)))
-        constants = {**fast.constants, "hs_revision": revision, "_batch_id": batch_id}
+        line_default = sql.SQL("nextval({})").format(sql.Literal(f"pg_temp.{_LINE_SEQUENCE}"))
+        definitions = []
+        for name, type_, not_null, default in columns:
+            if name not in per_row:
+                continue
+            if name == "_line_number":
+                value = line_default
+            elif name in constants:
+                value = sql.Literal(constants[name])
+            else:
+                value = None if default is None else sql.SQL(default)
+            definitions.append(_column(name, type_, not_null, value))
+        # The parent's CHECK constraints (ATTACH requires them), by their names.
+        definitions += [sql.SQL("constraint {} {}").format(sql.Identifier(name), sql.SQL(definition))
+                        for name, definition in conn.execute(
+                            "select conname, pg_get_constraintdef(oid) from pg_constraint "
+                            "where conrelid = %s::regclass and contype = 'c' order by conname",
+                            (spec.name,)).fetchall()]
         bounds = [sql.SQL("hs_revision = {} and year = {}").format(sql.Literal(revision), sql.Literal(year))]
         if chunk.low is not None:
             bounds.append(sql.SQL("exporter_code >= {}").format(sql.Literal(chunk.low)))
         if chunk.high is not None:
             bounds.append(sql.SQL("exporter_code < {}").format(sql.Literal(chunk.high)))
-        settings = [sql.SQL("alter column {} set default {}").format(sql.Identifier(c), sql.Literal(v))
-                    for c, v in constants.items()]
-        settings += [
-            sql.SQL("alter column _line_number set default nextval({})").format(
-                sql.Literal(f"pg_temp.{_LINE_SEQUENCE}")),
-            sql.SQL("add constraint {} check ({})").format(sql.Identifier(SLICE_CHECK),
-                                                            sql.SQL(" and ").join(bounds)),
+        definitions += [
+            sql.SQL("constraint {} check ({})").format(sql.Identifier(SLICE_CHECK), sql.SQL(" and ").join(bounds)),
             # With no minus in the file, the cast fails (DataError) exactly when a code
             # holds something else than digits or a leading '+' (checked apart).
-            sql.SQL("add constraint {} check (length(product_code) in (5, 6) and left(product_code, 1) <> '+' "
+            sql.SQL("constraint {} check (length(product_code) in (5, 6) and left(product_code, 1) <> '+' "
                     "and product_code::integer >= 0 and year between 1900 and 2100)").format(
                 sql.Identifier(LAYOUT_CHECK))]
-        conn.execute(sql.SQL("alter table {} {}").format(table, sql.SQL(", ").join(settings)))
+        conn.execute(sql.SQL("create table {} ({})").format(table, sql.SQL(", ").join(definitions)))
+        # The rows whose code lost its leading zero, found by this partial index while
+        # COPY writes (its predicate is evaluated per row; only those rows are indexed):
+        # the update below then reads them alone, not the whole chunk.
+        padding = work_table(batch_id, chunk.number) + "_padding"
+        conn.execute(sql.SQL("create index {} on {} (_line_number) where length(product_code) = 5").format(
+            sql.Identifier(padding), table))
 
         copy_sql = sql.SQL("copy {} ({}) from stdin (format csv, null 'NA', encoding 'UTF8')").format(
             table, sql.SQL(", ").join(sql.Identifier(c) for c in fast.columns))
@@ -265,18 +318,38 @@ def _load_chunk(conninfo: str, spec: TableSpec, batch_id: str, fast: fastcopy.Pl
             rows = cur.rowcount
         lap("copy")
         # The careful path restores a 5-digit code's lost leading zero (and counts it).
+        conn.execute("set local enable_seqscan = off")  # the partial index (a new table has no statistics)
         padded, first_line, first_code = conn.execute(sql.SQL(
             """with padded as (update {} set product_code = '0' || product_code
                                where length(product_code) = 5 returning _line_number, product_code)
                select count(*), min(_line_number),
                       (select substr(product_code, 2) from padded order by _line_number limit 1)
                from padded""").format(table)).fetchone()
+        conn.execute("set local enable_seqscan = on")
+        conn.execute(sql.SQL("drop index {}").format(sql.Identifier(WORK_SCHEMA, padding)))
         lap("pad")
-        restore = [sql.SQL("alter column {} drop default").format(sql.Identifier(c))
-                   for c in [*constants, "_line_number"]]
+        # The per-batch columns, in the parent's order (a partition's column order may
+        # differ from its parent's: ATTACH matches columns by name). Each is added with
+        # its constant as default (stored once: no scan, NOT NULL needs no check), then
+        # given the parent's default, or none: the stored value stays the rows' value.
+        added, restore = [], []
+        for name, type_, not_null, default in columns:
+            if name in per_row:
+                if name in constants or name == "_line_number":
+                    restore.append(sql.SQL("alter column {} drop default").format(sql.Identifier(name)))
+                continue
+            value = sql.Literal(constants[name]) if name in constants else (
+                None if default is None else sql.SQL(default))
+            added.append(sql.SQL("add column {}").format(_column(name, type_, not_null, value)))
+            restore.append(sql.SQL("alter column {} drop default").format(sql.Identifier(name)) if default is None
+                           else sql.SQL("alter column {} set default {}").format(sql.Identifier(name),
+                                                                                 sql.SQL(default)))
+        if added:
+            conn.execute(sql.SQL("alter table {} {}").format(table, sql.SQL(", ").join(added)))
         restore.append(sql.SQL("drop constraint {}").format(sql.Identifier(LAYOUT_CHECK)))
         conn.execute(sql.SQL("alter table {} {}").format(table, sql.SQL(", ").join(restore)))
         conn.execute(sql.SQL("drop sequence {}").format(sql.Identifier("pg_temp", _LINE_SEQUENCE)))
+        lap("columns")
         # The parent's indexes, built on the chunk (ATTACH then adopts them). One sort
         # per index; the in-memory sort of 1M keys needs ~100 MB (64 MB spills).
         conn.execute("set local maintenance_work_mem = '256MB'")
@@ -319,6 +392,14 @@ def load_slice(conn, spec: TableSpec, batch_id: str, fast: fastcopy.Plan, path: 
         data_start = len(handle.readline())
     chunks = split(path, data_start, fast.header_line, workers or default_workers(),
                    fast.columns.index("exporter_code"))
+    # The batch's `_loaded_at`, one value for every chunk (stored once per chunk, see
+    # _load_chunk): the server's clock now, on the caller's connection, which holds the
+    # raw table's SHARE ROW EXCLUSIVE lock already. So every other load into the table
+    # has committed before this instant (it held the lock until then), and its rows'
+    # `_loaded_at` is older than ours: a dbt run that saw them took a watermark below
+    # ours, and finds our rows on its next run. (The transaction's now() could be older
+    # than a batch it waited for.) docs/ingestion.md, "Parallel chunks".
+    (loaded_at,) = conn.execute("select clock_timestamp()").fetchone()
     lap("split")
     lines, lock, next_report = [0], threading.Lock(), [10_000]
 
@@ -330,8 +411,8 @@ def load_slice(conn, spec: TableSpec, batch_id: str, fast: fastcopy.Plan, path: 
                 progress(lines[0])
 
     with ThreadPoolExecutor(len(chunks), thread_name_prefix="ingest-chunk") as pool:
-        futures = [pool.submit(_load_chunk, conninfo, spec, batch_id, fast, path, slice_, chunk, report)
-                   for chunk in chunks]
+        futures = [pool.submit(_load_chunk, conninfo, spec, batch_id, fast, path, slice_, chunk, report,
+                               loaded_at) for chunk in chunks]
         outcomes = []
         for future in futures:
             try:
@@ -368,7 +449,7 @@ def load_slice(conn, spec: TableSpec, batch_id: str, fast: fastcopy.Plan, path: 
         return load_slice(conn, spec, batch_id, fast, path, slice_, progress, workers=1)
     loaded: list[ChunkLoaded] = outcomes  # type: ignore[assignment]
     timings = {**lap.timings, "workers": len(chunks)}
-    for step in ("copy", "pad", "indexes"):  # the slowest chunk's, per step
+    for step in ("copy", "pad", "columns", "indexes"):  # the slowest chunk's, per step
         timings[f"chunk_{step}"] = max(c.timings.get(step, 0) for c in loaded)
     firsts = [c.padded_first for c in loaded if c.padded_first]
     return fastcopy.Copied(sum(c.rows for c in loaded), sum(c.padded for c in loaded),

@@ -6,6 +6,7 @@ another slice leave nothing half done."""
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 
 import psycopg
@@ -194,6 +195,124 @@ def test_the_careful_path_makes_a_partition_for_every_slice_it_routes_rows_to(fr
     assert (result.rows_loaded, result.rows_inserted) == (3, 3)
     assert [name for name, _ in _partitions(fresh.url)] == [
         "trade_baci_flows_hs17_2022", "trade_baci_flows_hs17_2023", "trade_baci_flows_hs17_2024"]
+
+
+_BATCH_COLUMNS = ("baci_release", "_batch_id", "_loaded_at")
+
+
+def _stored_once(url: str) -> set[tuple[str, str]]:
+    """(partition, column) of the per-batch columns whose value is the catalog's
+    "fast default" (pg_attribute.attmissingval) rather than a value in each row."""
+    return set(query(url, """select c.relname::text, a.attname::text from pg_inherits i
+                             join pg_class c on c.oid = i.inhrelid join pg_attribute a on a.attrelid = c.oid
+                             where i.inhparent = 'raw.trade_baci_flows'::regclass and a.atthasmissing"""))
+
+
+def _defaults(url: str, table: str) -> dict:
+    return dict(query(url, """select a.attname::text, pg_get_expr(d.adbin, d.adrelid) from pg_attribute a
+                              left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+                              where a.attrelid = %s::regclass and a.attnum > 0 and not a.attisdropped""",
+                      (table,)))
+
+
+def _staging_view(url: str) -> None:
+    """dbt's stg_trade__baci_flows, from its model file (source and surrogate key resolved)."""
+    from pathlib import Path
+
+    model = (Path(__file__).parents[2] / "dbt_project/models/staging/trade/stg_trade__baci_flows.sql").read_text()
+    model = model.replace("{{ source('trade', 'trade_baci_flows') }}", "raw.trade_baci_flows")
+    model = re.sub(r"\{\{ surrogate_key\(\[(.*?)\]\) \}\}",
+                   lambda m: f"md5(concat_ws('|', {m.group(1).replace(chr(39), '')}))", model, flags=re.S)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("create schema if not exists staging")
+        conn.execute(f"create or replace view staging.stg_trade__baci_flows as {model}")
+
+
+def test_the_batch_constants_are_stored_once_and_read_as_every_rows_values(fresh, tmp_path, caplog):
+    """baci_release, _batch_id and _loaded_at are added to each chunk after its COPY, as
+    fast defaults: no chunk stores them per row, yet every reader sees them in every row,
+    one `_loaded_at` for the whole batch, taken while the loader held the table's lock."""
+    caplog.set_level(logging.INFO, logger="ingest.load")
+    (before,) = query(fresh.url, "select clock_timestamp()")[0]
+    result = fresh(write_text(tmp_path / NAME, CLEAN), "trade")
+    (after,) = query(fresh.url, "select clock_timestamp()")[0]
+    assert _path_taken(caplog) == "fast"
+    partitions = [name for name, _ in _partitions(fresh.url)]
+    assert len(partitions) == 3
+    assert _stored_once(fresh.url) == {(p, c) for p in partitions for c in _BATCH_COLUMNS}
+
+    values = query(fresh.url, "select baci_release, _batch_id, _sheet, _loaded_at, count(*) "
+                              "from raw.trade_baci_flows group by 1, 2, 3, 4")
+    assert len(values) == 1
+    release, batch, sheet, loaded_at, count = values[0]
+    assert (release, batch, sheet, count) == ("V202401", result.batch_id, None, ROWS)
+    assert before < loaded_at < after
+    # Each partition keeps the parent's defaults (none for the batch's constants), like
+    # a partition made by the careful path.
+    parent = _defaults(fresh.url, "raw.trade_baci_flows")
+    assert parent["_loaded_at"] == "now()"
+    for name in partitions:
+        assert _defaults(fresh.url, f"raw.{name}") == parent
+    # The BRIN indexes were built over the stored values: found through them alone.
+    with psycopg.connect(fresh.url) as conn:
+        conn.execute("set enable_seqscan = off")
+        for column, value in (("_batch_id", batch), ("_loaded_at", loaded_at)):
+            plan = "\n".join(r[0] for r in conn.execute(
+                f"explain select count(*) from raw.trade_baci_flows where {column} = %s", (value,)))
+            assert "Bitmap Index Scan" in plan, plan
+            assert conn.execute(f"select count(*) from raw.trade_baci_flows where {column} = %s",
+                                (value,)).fetchone()[0] == ROWS
+    # dbt's staging view reads them like any other column.
+    _staging_view(fresh.url)
+    assert query(fresh.url, "select baci_release, batch_id, loaded_at, count(*), count(distinct baci_flow_id) "
+                            "from staging.stg_trade__baci_flows group by 1, 2, 3") == \
+        [("V202401", result.batch_id, loaded_at, ROWS, ROWS)]
+
+
+def test_chunk_partitions_take_updates_merges_and_later_migrations(fresh_warehouse_url, tmp_path, monkeypatch, caplog):
+    """A chunk partition's per-batch values survive a later UPDATE through the parent, a
+    merge by key, and migrations of the raw table (a column added, a type changed: a
+    rewrite); a later fast load builds its chunks from the altered table."""
+    from ingest.pipeline import ingest_file
+
+    url = fresh_warehouse_url
+    monkeypatch.setenv(parallel.WORKERS_ENV, "3")
+    caplog.set_level(logging.INFO, logger="ingest.load")
+    first = ingest_file(write_text(tmp_path / NAME, CLEAN), "trade", database_url=url)
+    assert _path_taken(caplog) == "fast"
+    loaded = _rows(url)
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("update raw.trade_baci_flows set quantity_tonnes = 77777 where importer_code = 3")
+    updated = query(url, "select baci_release, _batch_id, count(*) from raw.trade_baci_flows "
+                         "where quantity_tonnes = 77777 group by 1, 2")
+    assert updated == [("V202401", first.batch_id, len(EXPORTERS))]
+    with psycopg.connect(url, autocommit=True) as conn:  # the later migrations
+        conn.execute("alter table raw.trade_baci_flows add column source_note text not null default 'baci'")
+        conn.execute("alter table raw.trade_baci_flows alter column baci_release type varchar(16)")
+    assert [r[:6] + r[7:] for r in _rows(url)] == [r[:6] + r[7:] for r in loaded]
+    assert query(url, "select baci_release, _batch_id, source_note, count(*) from raw.trade_baci_flows "
+                      "group by 1, 2, 3") == [("V202401", first.batch_id, "baci", ROWS)]
+
+    # A new year after the migrations: its chunks have the new column and type.
+    caplog.clear()
+    year = ingest_file(write_text(tmp_path / "BACI_HS17_Y2023_V202401.csv", CLEAN.replace("\n2022,", "\n2023,")),
+                       "trade", database_url=url)
+    assert _path_taken(caplog) == "fast" and year.rows_loaded == ROWS
+    assert query(url, "select baci_release, _batch_id, source_note, count(*) from raw.trade_baci_flows "
+                      "where year = 2023 group by 1, 2, 3") == [("V202401", year.batch_id, "baci", ROWS)]
+
+    # A new release of 2022 merged by key (the careful path: a quoted field), one new key.
+    caplog.clear()
+    changed = CLEAN.replace("\n2022,4,", '\n"2022",4,', 1).replace(".5,", ".25,") + "2022,900,1,010121,1.5,1\n"
+    merged = ingest_file(write_text(tmp_path / "BACI_HS17_Y2022_V202501.csv", changed), "trade", database_url=url)
+    assert _path_taken(caplog) == "merge"
+    assert (merged.rows_inserted, merged.rows_updated) == (1, ROWS)
+    rows = query(url, "select baci_release, _batch_id, source_note, count(*), count(distinct _loaded_at) "
+                      "from raw.trade_baci_flows where year = 2022 group by 1, 2, 3")
+    assert rows == [("V202501", merged.batch_id, "baci", ROWS + 1, 1)]
+    assert scalar(url, "select min(_loaded_at) from raw.trade_baci_flows where year = 2022") > \
+        scalar(url, "select max(_loaded_at) from raw.trade_baci_flows where year = 2023")
 
 
 def test_migration_007_keeps_the_rows_and_views_of_an_unpartitioned_table(pg_server_url):
