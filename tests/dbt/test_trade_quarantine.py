@@ -1,8 +1,10 @@
 """Quarantined registry and trade batches stay out of the marts, in full and incremental runs.
 
-One warehouse for the module, files loaded by the real ingest loader; quality decisions
-written to monitoring.batch_quality as expectations/runner.py writes them (dataset =
-the suite's DATASET), releases through `release_batch`. Steps, each followed by checks
+One warehouse for the module, files loaded by the real ingest loader; validations by
+the real Great Expectations runner, quarantines written to monitoring.batch_quality as
+expectations/runner.py writes them (dataset = the suite's DATASET; the loader already
+rejects what the trade suites' error-level checks catch), releases through
+`release_batch`. Steps, each followed by checks
 and, for the incremental ones, by a full refresh whose marts must be identical:
 
 1. first `dbt build`: registry and trade batches quarantined at load are absent;
@@ -89,6 +91,13 @@ def decide(url: str, dataset: str, batch_id: str, status: str) -> None:
             (dataset, batch_id, status, int(status == "quarantined")))
 
 
+def validate(url: str, dataset: str, batch_id: str) -> str:
+    """The real Great Expectations runner: writes monitoring.batch_quality."""
+    from expectations.runner import validate_batch
+
+    return validate_batch(dataset, batch_id, url).status
+
+
 def release(url: str, dataset: str, batch_id: str) -> None:
     from expectations.runner import release_batch
 
@@ -169,8 +178,12 @@ def state(pg_server_url, tmp_path_factory):
     for key in ("N1", "N2"):
         batches[key] = ingest(url, write(f"douanes_{key}.csv", NATIONAL_HEADER + NATIONAL[key]), "trade")
     batches["R_new"] = ingest(url, write("registry_new.csv", REGISTRY_HEADER + REGISTRY_NEW), "registry")
-    decide(url, DATASETS["C"], batches["C1"], "validated")
-    decide(url, DATASETS["N"], batches["N1"], "validated")
+    # Decisions by the real runner, under the suites' dataset names...
+    assert validate(url, DATASETS["C"], batches["C1"]) == "validated"
+    assert validate(url, DATASETS["N"], batches["N1"]) == "validated"
+    # ... and quarantines written as it writes them: the loader already rejects every
+    # row these suites' error-level checks would fail (they are a second line), so no
+    # file can be made to fail them here.
     decide(url, DATASETS["C"], batches["C2"], "quarantined")
     decide(url, DATASETS["N"], batches["N2"], "quarantined")
     decide(url, REGISTRY_DATASET, batches["R_new"], "quarantined")
