@@ -38,6 +38,25 @@
 {%- endmacro %}
 
 
+{#-
+    The batches of `datasets` (dataset names of the Great Expectations suites, as in
+    monitoring.batch_quality) whose quality decision was made or changed since
+    `since`: quarantined after they were built, released, re-validated. A select of
+    one column, batch_id. With `with_decision`, also `status` and `decided_at`.
+    Read directly, as macro not_quarantined does: the platform's bookkeeping, there
+    before dbt runs.
+-#}
+{% macro batches_decided_since(datasets, since, with_decision=false) -%}
+    select decisions.batch_id
+        {%- if with_decision %}, decisions.dataset, decisions.status, decisions.decided_at{% endif %}
+                from monitoring.batch_quality as decisions
+                where decisions.dataset
+                    {%- if datasets | length == 1 %} = '{{ datasets[0] }}'
+                    {%- else %} in ('{{ datasets | join("', '") }}'){% endif %}
+                    and decisions.decided_at >= {{ since }}
+{%- endmacro %}
+
+
 {% macro news_changed_since() -%}
     {{ incremental_watermark('upstream_changed_at', var('incremental_lookback_hours')) }}
 {%- endmacro %}
@@ -66,12 +85,7 @@
             select source_id, content_hash
             from {{ ref('base_news__article_keys') }}
             where batch_id = any(array(
-                -- read directly, as macro not_quarantined does: the platform's
-                -- bookkeeping, there before dbt runs
-                select decisions.batch_id
-                from monitoring.batch_quality as decisions
-                where decisions.dataset = 'news_articles'
-                    and decisions.decided_at >= {{ since }}
+                {{ batches_decided_since(['news_articles'], since) }}
             ))
             union all
             -- deleted rows, and rows whose content hash changed: their old group
@@ -132,4 +146,118 @@
     {{ news_articles_to_rebuild(news_changed_since()) }}
     union
     {{ news_analyses_to_rebuild(news_changed_since()) }}
+{%- endmacro %}
+
+
+{#-
+    fct_trade_flows and the quality decisions on trade batches (docs/warehouse.md,
+    "Incremental strategy"). New rows come in by each raw table's load time
+    (source_loaded_at); a decision made later on a batch already loaded (quarantined
+    after the fact was built, released, re-validated) changes which of its rows belong
+    in the fact without changing the rows. Each flow carries its batches (batch_ids,
+    GIN index) and the latest decision on them (batch_decided_at), so a run finds the
+    decisions it has not applied yet:
+    - decided since the newest batch_decided_at built, minus the lookback (a
+      validation committed after a later one), in macro batches_decided_since;
+    - and not yet applied: a quarantined batch that still has flows in the fact, or a
+      batch not quarantined with no flow stamped with its decision (a batch none of
+      whose rows makes a flow, e.g. monthly Comtrade, is looked at again until the
+      lookback window passes it: one index probe each).
+    Read when the model is compiled, by index (below); no decision to apply, no extra
+    SQL. Returns a list of {batch_id, dataset, is_quarantined, needs_reread};
+    needs_reread is false for a batch quarantined, and for one whose load started
+    after the newest loaded_at built (ingest.batches.started_at): the load-time branch
+    reads it.
+-#}
+{% macro trade_decided_datasets() -%}
+    {{ return(['trade_comtrade_records', 'trade_baci_flows', 'trade_national_flows']) }}
+{%- endmacro %}
+
+
+{% macro trade_batches_to_rebuild() -%}
+    {%- set batches = [] -%}
+    {%- if execute and is_incremental() -%}
+        {%- set built_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+        {%- if 'batch_decided_at' not in built_columns -%}
+            {{ exceptions.raise_compiler_error(
+                this ~ " was built before it carried batch_ids and batch_decided_at: rebuild it "
+                ~ "once with `dbt run --full-refresh --select fct_trade_flows`") }}
+        {%- endif -%}
+        {%- set decided_since = incremental_watermark(
+            'batch_decided_at', var('incremental_lookback_hours')) -%}
+        {%- set loaded_since = incremental_watermark('loaded_at') -%}
+        {#-
+            1. The decisions in the window, and whether the batch's load started after the
+            newest loaded_at built (the ledger, by primary key): all its rows are then
+            newer than the watermark (one transaction per load, ingest/parallel.py).
+        -#}
+        {%- set decided = run_query(
+            "select decided.batch_id, decided.dataset, decided.status = 'quarantined',"
+            ~ " decided.decided_at::text,"
+            ~ " exists (select 1 from ingest.batches as loads"
+            ~ " where loads.batch_id = decided.batch_id and loads.started_at > " ~ loaded_since ~ ")"
+            ~ " from (" ~ batches_decided_since(trade_decided_datasets(), decided_since, with_decision=true)
+            ~ ") as decided order by decided.batch_id") -%}
+        {#-
+            2. Those the fact does not reflect yet: one probe each, with literals, in
+            shapes the planner runs by index. An `exists` on batch_ids is planned as a scan
+            hoping for an early hit, and reads the whole fact when the batch is not there.
+            - quarantined, still built: a count by the GIN index on batch_ids (nothing
+              to read once the flows are gone);
+            - otherwise, no flow of the batch stamped with this decision: the first flow
+              in batch_decided_at order from the decision on (btree; the batch's own
+              flows come first).
+        -#}
+        {%- if decided.rows | length > 0 -%}
+            {%- set probes = [] -%}
+            {%- for row in decided.rows -%}
+                {%- set batch = text_array([row[0]]) -%}
+                {%- if row[2] -%}
+                    {%- do probes.append("select " ~ loop.index0 ~ " as position, (select count(*) from "
+                        ~ this ~ " where batch_ids @> " ~ batch ~ ") > 0 as is_pending") -%}
+                {%- else -%}
+                    {%- do probes.append("select " ~ loop.index0 ~ ", (select batch_decided_at from "
+                        ~ this ~ " where batch_decided_at >= '" ~ row[3] ~ "'::timestamptz"
+                        ~ " and batch_ids @> " ~ batch ~ " order by batch_decided_at limit 1) is null") -%}
+                {%- endif -%}
+            {%- endfor -%}
+            {%- set pending = run_query(probes | join(" union all ") ~ " order by 1") -%}
+            {%- for probe in pending.rows if probe[1] -%}
+                {%- set row = decided.rows[probe[0] | int] -%}
+                {%- do batches.append({
+                    'batch_id': row[0], 'dataset': row[1], 'is_quarantined': row[2],
+                    'needs_reread': not row[2] and not row[4]}) -%}
+            {%- endfor -%}
+        {%- endif -%}
+    {%- endif -%}
+    {{ return(batches) }}
+{%- endmacro %}
+
+
+{#- A list of strings as a text[] literal. -#}
+{% macro text_array(values) -%}
+    array[
+    {%- for value in values -%}
+        '{{ value | replace("'", "''") }}'{{ ", " if not loop.last }}
+    {%- endfor -%}
+    ]::text[]
+{%- endmacro %}
+
+
+{#-
+    fct_trade_flows' pre-hook keys (macro delete_rows_to_rebuild): the built flows of
+    every batch with a decision to apply, by the GIN index on batch_ids. A flow of a
+    quarantined batch is thus deleted; one of a released or re-validated batch is
+    inserted again with its new stamp; a national flow summing a quarantined month is
+    inserted again from the other months.
+-#}
+{% macro trade_flows_to_rebuild() -%}
+    {%- set batch_ids = trade_batches_to_rebuild() | map(attribute='batch_id') | list -%}
+    {%- if batch_ids -%}
+    select trade_flow_id
+    from {{ this }}
+    where batch_ids && {{ text_array(batch_ids) }}
+    {%- else -%}
+    select null::text where false /* no decision to apply */
+    {%- endif -%}
 {%- endmacro %}

@@ -5,7 +5,16 @@ stg_registry__cluster_memberships as (
         company_cluster_id,
         company_id,
         cluster_name
-    from {{ ref('stg_registry__cluster_memberships') }}
+    from {{ ref('stg_registry__cluster_memberships') }} as memberships
+    -- Only memberships of companies in staging: a company whose row was last changed
+    -- by a quarantined registry batch is out of stg_registry__companies until the
+    -- batch is released, and so are its memberships (which keep the batch that first
+    -- stated them, possibly an earlier one).
+    where exists (
+        select 1
+        from {{ ref('stg_registry__companies') }} as companies
+        where companies.company_id = memberships.company_id
+    )
 ),
 
 cluster_aliases as (

@@ -12,6 +12,12 @@
       row out until the country file is loaded).
     - National customs format: reporter DZA; month 0 (the whole year) when given,
       else the sum of the months.
+Staging has already left out the rows of quarantined batches (macro
+not_quarantined). Each flow names the batches it is built from (batch_ids; a
+national flow can sum months of several files; BACI's country file has no quality
+decision and is not named) and the latest quality decision on them
+(batch_decided_at): fct_trade_flows rebuilds the flows of batches decided since its
+last run (quarantined, released, re-validated) with them.
 -#}
 with
 
@@ -31,6 +37,17 @@ national_flows as (
     select * from {{ ref('stg_trade__national_flows') }}
 ),
 
+-- The quality decision (monitoring.batch_quality) on each trade batch, by the
+-- dataset name of its Great Expectations suite.
+batch_decisions as (
+    select
+        dataset,
+        batch_id,
+        decided_at
+    from {{ ref('stg_monitoring__batch_decisions') }}
+    where dataset in ('trade_comtrade_records', 'trade_baci_flows', 'trade_national_flows')
+),
+
 comtrade_annual_flows as (
     select
         'comtrade' as data_source,
@@ -42,11 +59,17 @@ comtrade_annual_flows as (
         reference_year as trade_year,
         trade_value_usd,
         net_weight_kg,
-        loaded_at,
-        loaded_at as source_loaded_at,
+        comtrade_records.loaded_at,
+        comtrade_records.loaded_at as source_loaded_at,
+        comtrade_records.batch_id as source_batch_id,
+        array[comtrade_records.batch_id] as batch_ids,
+        batch_decisions.decided_at as batch_decided_at,
         reporter_iso3 as reporter_ref,
         partner_iso3 as partner_ref
     from comtrade_records
+    left join batch_decisions
+        on batch_decisions.dataset = 'trade_comtrade_records'
+        and comtrade_records.batch_id = batch_decisions.batch_id
     where trade_kind_code = 'C'
         and frequency_code = 'A'
         and flow_code in ('X', 'M')
@@ -75,6 +98,9 @@ baci_export_flows as (
         -- The flow row's own load time: a filter on it reaches the raw table's index
         -- (fct_trade_flows), where one on loaded_at must join every row first.
         baci_flows.loaded_at as source_loaded_at,
+        baci_flows.batch_id as source_batch_id,
+        array[baci_flows.batch_id] as batch_ids,
+        batch_decisions.decided_at as batch_decided_at,
         -- The key falls back on BACI's numeric code while the country file that names
         -- it is missing: two unknown exporters must not share one trade_flow_id.
         coalesce(
@@ -88,6 +114,9 @@ baci_export_flows as (
         on baci_flows.exporter_baci_code = exporters.baci_country_id
     left join baci_countries as importers
         on baci_flows.importer_baci_code = importers.baci_country_id
+    left join batch_decisions
+        on batch_decisions.dataset = 'trade_baci_flows'
+        and baci_flows.batch_id = batch_decisions.batch_id
 ),
 
 national_annual_flows as (
@@ -109,12 +138,24 @@ national_annual_flows as (
                 then sum(net_weight_kg) filter (where trade_month = 0)
             else sum(net_weight_kg)
         end as net_weight_kg,
-        max(loaded_at) as loaded_at,
-        max(loaded_at) as source_loaded_at,
+        max(national_flows.loaded_at) as loaded_at,
+        max(national_flows.loaded_at) as source_loaded_at,
+        -- several batches per flow: found through batch_ids
+        null::text as source_batch_id,
+        array_agg(distinct national_flows.batch_id order by national_flows.batch_id)
+            as batch_ids,
+        max(batch_decisions.decided_at) as batch_decided_at,
         'DZA' as reporter_ref,
         partner_iso3 as partner_ref
     from national_flows
-    group by trade_year, flow_code, partner_iso3, hs_code
+    left join batch_decisions
+        on batch_decisions.dataset = 'trade_national_flows'
+        and national_flows.batch_id = batch_decisions.batch_id
+    group by
+        national_flows.trade_year,
+        national_flows.flow_code,
+        national_flows.partner_iso3,
+        national_flows.hs_code
 ),
 
 flows_unioned as (
@@ -142,7 +183,10 @@ flows_keyed as (
         trade_value_usd,
         net_weight_kg,
         loaded_at,
-        source_loaded_at
+        source_loaded_at,
+        source_batch_id,
+        batch_ids,
+        batch_decided_at
     from flows_unioned
 )
 

@@ -8,6 +8,12 @@
     The new rows are found by each raw table's own load time (source_loaded_at, an
     index scan), not by loaded_at, which for BACI is computed after joining every
     flow with the country file: that read the whole history on every run.
+    Quality decisions (macros/incremental.sql, trade_batches_to_rebuild): staging
+    leaves out the rows of quarantined batches; a batch quarantined after it was
+    built has its flows deleted by the pre-hook, a batch released or re-validated
+    later is read again by its batch id, and the national flows are summed again when
+    one of their batches was decided. So an incremental run gives the rows of a full
+    refresh (tests/dbt/test_trade_quarantine.py).
 -#}
 -- depends_on: {{ ref('stg_trade__baci_countries') }}  (read in the incremental branch only)
 {{
@@ -19,7 +25,10 @@
         indexes=[
             {'columns': ['trade_flow_id'], 'unique': true},
             {'columns': ['loaded_at']},
+            {'columns': ['batch_ids'], 'type': 'gin'},
+            {'columns': ['batch_decided_at']},
         ],
+        pre_hook="{{ delete_rows_to_rebuild('trade_flow_id', trade_flows_to_rebuild()) }}",
     )
 }}
 
@@ -37,6 +46,9 @@ sector_hs_chapters as (
 
 {% if is_incremental() %}
 {%- set newest_built = incremental_watermark('loaded_at') %}
+{%- set decided = trade_batches_to_rebuild() %}
+{%- set reread = decided | selectattr('needs_reread') | map(attribute='batch_id') | list %}
+{%- set national_decided = decided | selectattr('dataset', 'equalto', 'trade_national_flows') | list %}
 flows_to_build as (
     -- Rows loaded since the newest one built, by index on each raw table's _loaded_at.
     select *
@@ -56,6 +68,24 @@ flows_to_build as (
         ) > {{ newest_built }}
         and loaded_at > {{ newest_built }}
         and not source_loaded_at > {{ newest_built }}
+{%- if reread %}
+    union all
+    -- Comtrade and BACI rows of batches released or re-validated since (by index on
+    -- each raw table's _batch_id), minus those the two branches above take.
+    select *
+    from trade_flows
+    where source_batch_id = any({{ text_array(reread) }})
+        and not loaded_at > {{ newest_built }}
+{%- endif %}
+{%- if national_decided %}
+    union all
+    -- Every national flow when one of their batches was decided: a flow sums months
+    -- of several files (the national table is small: Algeria's customs alone).
+    select *
+    from trade_flows
+    where data_source = 'national'
+        and not source_loaded_at > {{ newest_built }}
+{%- endif %}
 ),
 {% else %}
 flows_to_build as (
@@ -84,7 +114,9 @@ flows_with_sectors as (
         flows_resolved.net_weight_kg,
         flows_resolved.hs_revision,
         sector_hs_chapters.sector_id,
-        flows_resolved.loaded_at
+        flows_resolved.loaded_at,
+        flows_resolved.batch_ids,
+        flows_resolved.batch_decided_at
     from flows_resolved
     left join sector_hs_chapters
         on flows_resolved.hs_chapter = sector_hs_chapters.hs_chapter_id

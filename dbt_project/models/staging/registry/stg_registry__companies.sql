@@ -1,7 +1,9 @@
 with
 
 source as (
-    select * from {{ source('registry', 'registry_companies') }}
+    select * from {{ source('registry', 'registry_companies') }} as registry_companies
+    -- rows of batches that failed an error-level expectation never reach the marts
+    where {{ not_quarantined('registry_companies', 'registry_companies._batch_id') }}
 ),
 
 renamed as (

@@ -1,3 +1,10 @@
+{#-
+    Not filtered by not_quarantined, on purpose: the country-code file is reference
+    data with no Great Expectations suite (ingest/formats/layouts.py: its layout runs
+    none), so no decision on its batches exists in monitoring.batch_quality. A BACI
+    flow whose country is missing stays out of fct_trade_flows anyway. Give the file
+    a suite and this model the filter together (docs/data-quality.md).
+-#}
 with
 
 source as (

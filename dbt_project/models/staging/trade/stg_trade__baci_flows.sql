@@ -1,7 +1,9 @@
 with
 
 source as (
-    select * from {{ source('trade', 'trade_baci_flows') }}
+    select * from {{ source('trade', 'trade_baci_flows') }} as trade_baci_flows
+    -- rows of batches that failed an error-level expectation never reach the marts
+    where {{ not_quarantined('trade_baci_flows', 'trade_baci_flows._batch_id') }}
 ),
 
 renamed as (

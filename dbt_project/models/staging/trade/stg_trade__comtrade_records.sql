@@ -1,7 +1,9 @@
 with
 
 source as (
-    select * from {{ source('trade', 'trade_comtrade_records') }}
+    select * from {{ source('trade', 'trade_comtrade_records') }} as trade_comtrade_records
+    -- rows of batches that failed an error-level expectation never reach the marts
+    where {{ not_quarantined('trade_comtrade_records', 'trade_comtrade_records._batch_id') }}
 ),
 
 renamed as (

@@ -1,7 +1,9 @@
 with
 
 source as (
-    select * from {{ source('trade', 'trade_country_aggregates') }}
+    select * from {{ source('trade', 'trade_country_aggregates') }} as trade_country_aggregates
+    -- rows of batches that failed an error-level expectation never reach the marts
+    where {{ not_quarantined('trade_country_aggregates', 'trade_country_aggregates._batch_id') }}
 ),
 
 renamed as (

@@ -1,7 +1,9 @@
 with
 
 source as (
-    select * from {{ source('trade', 'trade_national_flows') }}
+    select * from {{ source('trade', 'trade_national_flows') }} as trade_national_flows
+    -- rows of batches that failed an error-level expectation never reach the marts
+    where {{ not_quarantined('trade_national_flows', 'trade_national_flows._batch_id') }}
 ),
 
 renamed as (
