@@ -12,7 +12,7 @@ import benchmarks
 
 
 # Run only when named: they start a whole Airflow stack and take minutes.
-ON_DEMAND = {"faults", "celery_executor"}
+ON_DEMAND = {"faults", "celery_executor", "trade_quarantine"}
 
 
 def available() -> list[str]:
