@@ -349,3 +349,30 @@ def test_no_decision_no_extra_work(step4):
     assert step4["after"] == step4["before"]
     assert "source_batch_id = any" not in step4["compiled"]
     assert "data_source = 'national'" not in step4["compiled"]
+
+
+# --- step 5: a fact built by an older version (before batch_ids) ------------------------
+
+@pytest.fixture(scope="module")
+def step5(state, step4):
+    """The fact as an older version built it (no batch_ids, no batch_decided_at): `dbt
+    compile` leaves it alone, the next `dbt run` rebuilds it in full, once."""
+    url, target = state["url"], state["target"]
+    query_columns = ("select count(*) from information_schema.columns where table_schema = 'marts' "
+                     "and table_name = 'fct_trade_flows' and column_name in ('batch_ids', 'batch_decided_at')")
+    with db.connect(url) as conn:
+        conn.execute("alter table marts.fct_trade_flows drop column batch_ids cascade, "
+                     "drop column batch_decided_at cascade")
+    transform.run_dbt(["compile", "--select", "fct_trade_flows"], url, target_path=target)
+    after_compile = query(url, query_columns)[0][0]
+    result = transform.run_dbt(["run", "--select", "fct_trade_flows"], url, target_path=target)
+    return {"after_compile": after_compile, "result": result, "columns": query_columns,
+            "before": step4["after"]["fct_trade_flows"],
+            "after": mart_checksums(url)["fct_trade_flows"]}
+
+
+def test_a_fact_built_by_an_older_version_is_rebuilt_once(step5, state):
+    assert step5["after_compile"] == 0  # compile dropped nothing
+    assert "dropped and built in full" in step5["result"].output
+    assert query(state["url"], step5["columns"]) == [(2,)]
+    assert step5["after"] == step5["before"]

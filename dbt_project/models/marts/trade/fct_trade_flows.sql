@@ -31,6 +31,7 @@
         pre_hook="{{ delete_rows_to_rebuild('trade_flow_id', trade_flows_to_rebuild()) }}",
     )
 }}
+{{- rebuild_if_built_without(['batch_ids', 'batch_decided_at']) }}
 
 with
 
