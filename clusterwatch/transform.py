@@ -188,13 +188,16 @@ def run_dbt(
     *,
     target_path: Path | str | None = None,
     timeout: float | None = None,
+    project_dir: Path | str | None = None,
 ) -> DbtResult:
     """Run `dbt <args>` on the warehouse at `database_url`; raise DbtError on failure.
 
     `target_path` (default `dbt_project/target`) receives manifest, run results and
-    dbt's log, so concurrent callers can keep theirs apart.
+    dbt's log, so concurrent callers can keep theirs apart. `project_dir` (default
+    the platform's `dbt_project/`) runs another copy of the project, as tests do.
     """
-    return _invoke(args, dbt_env(database_url), target_path=target_path, timeout=timeout)
+    return _invoke(args, dbt_env(database_url), project_dir=Path(project_dir) if project_dir else None,
+                   target_path=target_path, timeout=timeout)
 
 
 def build(
