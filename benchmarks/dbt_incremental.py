@@ -24,8 +24,9 @@ are covered as soon as they are incremental. Measured in the same run:
 
 Wall-clock seconds include dbt's own start and finish, the same in both runs (~3-4 s
 here: importing dbt ~1.9 s, loading the partial parse and writing the manifest ~0.8 s,
-the relation cache, run_results.json), and the views of the selection, re-created by
-both runs. `*_model_s` sum the models' execution times from run_results.json (both
+the relation cache, run_results.json), and the views of the selection: re-created by
+the full refresh, kept by the incremental run when unchanged (docs/warehouse.md "Views
+are kept when unchanged"). `*_model_s` sum the models' execution times from run_results.json (both
 threads), `dbt_overhead_s` is incremental_s minus incremental_model_s, and
 `*_model_timings` give the seconds per model (slowest first): where an incremental run
 spends its time. That constant sets a floor on the ratio: the incremental run is O(new

@@ -1,8 +1,9 @@
 """Run the dbt project (`dbt_project/`) against a warehouse given by its URL.
 
-dbt runs as a subprocess of the dbt executable installed next to this Python
-(`<venv>/bin/dbt`), the same way Cosmos runs it in Airflow: a crash or a leaked
-global in dbt cannot take the caller down, and the exit code is dbt's own.
+dbt runs as a subprocess, the same way Cosmos runs it in Airflow: a crash or a leaked
+global in dbt cannot take the caller down, and the exit code is dbt's own. The process
+runs the `dbt` executable's code (`python -m clusterwatch.dbt_process`, dbt installed
+next to this Python), minus Python's teardown after dbt has finished.
 
 Connection settings reach dbt only through environment variables that
 `dbt_project/profiles.yml` reads (`dbt_env`); the password travels as
@@ -147,8 +148,10 @@ def _invoke(
     executable = dbt_executable()
     if not executable.exists():
         raise FileNotFoundError(f"dbt is not installed next to {sys.executable} ({executable})")
-    command = [str(executable), *args, "--project-dir", str(project_dir),
-               "--profiles-dir", str(project_dir)]
+    # The `dbt` executable's own code, minus the interpreter's teardown at exit
+    # (clusterwatch/dbt_process.py): same process boundary, ~0.5-1 s less per command.
+    command = [sys.executable, "-P", "-m", "clusterwatch.dbt_process", *args,
+               "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
     resolved_target = Path(target_path) if target_path else project_dir / "target"
     env = _base_env()
     env.update(env_overrides)
@@ -188,13 +191,16 @@ def run_dbt(
     *,
     target_path: Path | str | None = None,
     timeout: float | None = None,
+    project_dir: Path | str | None = None,
 ) -> DbtResult:
     """Run `dbt <args>` on the warehouse at `database_url`; raise DbtError on failure.
 
     `target_path` (default `dbt_project/target`) receives manifest, run results and
-    dbt's log, so concurrent callers can keep theirs apart.
+    dbt's log, so concurrent callers can keep theirs apart. `project_dir` (default
+    the platform's `dbt_project/`) runs another copy of the project, as tests do.
     """
-    return _invoke(args, dbt_env(database_url), target_path=target_path, timeout=timeout)
+    return _invoke(args, dbt_env(database_url), project_dir=Path(project_dir) if project_dir else None,
+                   target_path=target_path, timeout=timeout)
 
 
 def build(

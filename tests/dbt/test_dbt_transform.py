@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import time
+import uuid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -151,3 +153,36 @@ def test_a_real_edit_of_a_model_makes_the_prebuilt_manifest_stale(tmp_path):
     model.write_text(model.read_text().replace("is_demo", "is_demo  -- changed"))
     os.utime(model, ns=(before.st_atime_ns, before.st_mtime_ns))  # back-dated
     assert transform.manifest_is_stale(project)
+
+
+@pytest.mark.postgres
+def test_dbt_process_keeps_dbt_exit_code_artifacts_and_log(pg_server_url, tmp_path):
+    """run_dbt's process (clusterwatch.dbt_process) leaves with os._exit after dbt: the
+    exit code, run_results.json and the end of dbt.log are those of the `dbt` executable."""
+    project = tmp_path / "project"
+    (project / "models").mkdir(parents=True)
+    (project / "dbt_project.yml").write_text("name: p\nprofile: clusterwatch\nconfig-version: 2\n")
+    shutil.copy(transform.settings.DBT_PROJECT_DIR / "profiles.yml", project / "profiles.yml")
+    (project / "models" / "fine.sql").write_text("select 1 as fine_id")
+    (project / "models" / "broken.sql").write_text("select * from no_such_table_anywhere")
+    url = warehouse.with_database(pg_server_url, f"cw_test_process_{uuid.uuid4().hex[:8]}")
+    warehouse.ensure_database(url)
+    try:
+        with pytest.raises(transform.DbtError) as failure:
+            transform.run_dbt(["run"], url, target_path=tmp_path / "ours", project_dir=project)
+        executable = subprocess.run(
+            [str(transform.dbt_executable()), "run", "--project-dir", str(project), "--profiles-dir", str(project)],
+            env={**os.environ, **transform.dbt_env(url), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+                 "DBT_VERSION_CHECK": "false", "DBT_TARGET_PATH": str(tmp_path / "theirs"),
+                 "DBT_LOG_PATH": str(tmp_path / "theirs")},
+            cwd=project, capture_output=True, text=True, check=False)
+    finally:
+        warehouse.drop_database(url)
+    ours = failure.value.result
+    assert ours.returncode == executable.returncode == 1
+    statuses = {node["unique_id"]: node["status"] for node in ours.run_results()["results"]}
+    assert statuses == {"model.p.fine": "success", "model.p.broken": "error"}
+    assert "no_such_table_anywhere" in ours.output
+    ours_log = (tmp_path / "ours" / "dbt.log").read_text().splitlines()
+    theirs_log = (tmp_path / "theirs" / "dbt.log").read_text().splitlines()
+    assert ours_log[-1].split("]: ", 1)[1] == theirs_log[-1].split("]: ", 1)[1]  # flushed to the end
