@@ -186,6 +186,21 @@ def test_only_staging_reads_sources_and_staging_reads_nothing_else(manifest):
     assert_none(violations)
 
 
+def test_no_model_outside_monitoring_refs_a_monitoring_model(manifest):
+    """The transform DAG builds every model except the monitoring ones (built by the
+    monitor_sources DAG, dags/transform_warehouse.py MONITORING_MODELS): a ref from
+    another model to one of them fails on a warehouse where they were never built.
+    Bookkeeping such as monitoring.batch_quality is read directly (macro not_quarantined)."""
+    monitoring = {node["unique_id"] for node in models(manifest) if "monitoring" in node["fqn"][1:-1]}
+    violations = [
+        f"{node['name']} refs {uid.rsplit('.', 1)[-1]}"
+        for node in models(manifest) if node["unique_id"] not in monitoring
+        for uid in node["depends_on"]["nodes"] if uid in monitoring
+    ]
+    assert monitoring, "the monitoring models are found by their folder"
+    assert_none(violations)
+
+
 def test_column_names_follow_c2(manifest):
     violations = []
     for node in models(manifest):

@@ -38,13 +38,15 @@ national_flows as (
 ),
 
 -- The quality decision (monitoring.batch_quality) on each trade batch, by the
--- dataset name of its Great Expectations suite.
+-- dataset name of its Great Expectations suite. Read directly, as macro
+-- not_quarantined does: the platform's bookkeeping, there before dbt runs, while the
+-- monitoring models are built by another DAG (monitor_sources), not before this one.
 batch_decisions as (
     select
         dataset,
         batch_id,
         decided_at
-    from {{ ref('stg_monitoring__batch_decisions') }}
+    from monitoring.batch_quality
     where dataset in ('trade_comtrade_records', 'trade_baci_flows', 'trade_national_flows')
 ),
 
