@@ -221,6 +221,9 @@ def _staging_view(url: str) -> None:
 
     model = (Path(__file__).parents[2] / "dbt_project/models/staging/trade/stg_trade__baci_flows.sql").read_text()
     model = model.replace("{{ source('trade', 'trade_baci_flows') }}", "raw.trade_baci_flows")
+    model = re.sub(r"\{\{ not_quarantined\('(\w+)', '([\w.]+)'\) \}\}",  # macros/quarantine.sql
+                   lambda m: ("not exists (select 1 from monitoring.batch_quality as q where q.dataset = "
+                              f"'{m.group(1)}' and q.batch_id = {m.group(2)} and q.status = 'quarantined')"), model)
     model = re.sub(r"\{\{ surrogate_key\(\[(.*?)\]\) \}\}",
                    lambda m: f"md5(concat_ws('|', {m.group(1).replace(chr(39), '')}))", model, flags=re.S)
     with psycopg.connect(url, autocommit=True) as conn:
