@@ -32,6 +32,8 @@ import yaml
 
 from clusterwatch import db, transform, warehouse
 
+from mart_checks import mart_checksums, query
+
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
@@ -108,23 +110,6 @@ def seen_later(conn, variant: str, key: str, delta: timedelta) -> None:
         """update raw.news_articles set _first_seen_at = (
                select _first_seen_at from raw.news_articles where article_id = %s) + %s
            where article_id = %s""", (article_id(key), delta, article_id(variant)))
-
-
-def query(url: str, sql: str, params=()) -> list[tuple]:
-    with db.connect(url) as conn:
-        return conn.execute(sql, params).fetchall()
-
-
-def mart_checksums(url: str) -> dict[str, tuple[int, str]]:
-    """(row count, md5 over the sorted row hashes) of every table in `marts`."""
-    tables = [name for (name,) in query(
-        url, "select table_name from information_schema.tables where table_schema = 'marts'")]
-    return {
-        table: tuple(query(url, f"""
-            select count(*), coalesce(md5(string_agg(row_hash, ',' order by row_hash)), '')
-            from (select md5(mart::text) as row_hash from marts.{table} as mart) as hashed""")[0])
-        for table in sorted(tables)
-    }
 
 
 def load_registry(url, tmp_path, name, text):

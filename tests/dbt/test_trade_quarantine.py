@@ -28,6 +28,8 @@ import pytest
 
 from clusterwatch import db, transform, warehouse
 
+from mart_checks import mart_checksums, query
+
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
@@ -66,11 +68,6 @@ REGISTRY_DATASET = "registry_companies"
 DATASETS = {"C": "trade_comtrade_records", "N": "trade_national_flows"}
 
 
-def query(url: str, sql: str, params=()) -> list[tuple]:
-    with db.connect(url) as conn:
-        return conn.execute(sql, params).fetchall()
-
-
 def ingest(url: str, path: Path, dataset: str) -> str:
     from ingest.pipeline import ingest_file
 
@@ -102,18 +99,6 @@ def release(url: str, dataset: str, batch_id: str) -> None:
     from expectations.runner import release_batch
 
     release_batch(dataset, batch_id, "checked by hand", url)
-
-
-def mart_checksums(url: str) -> dict[str, tuple[int, str]]:
-    """(row count, md5 over the sorted row hashes) of every table in `marts`."""
-    tables = [name for (name,) in query(
-        url, "select table_name from information_schema.tables where table_schema = 'marts'")]
-    return {
-        table: tuple(query(url, f"""
-            select count(*), coalesce(md5(string_agg(row_hash, ',' order by row_hash)), '')
-            from (select md5(mart::text) as row_hash from marts.{table} as mart) as hashed""")[0])
-        for table in sorted(tables)
-    }
 
 
 def assert_built(result) -> None:
