@@ -10,7 +10,9 @@ one). Generated server-side with generate_series (no Python row loop):
 - `--articles` articles in raw.news_articles, each with its raw.article_analysis row and
   four raw.article_mentions (a cluster, a sector, a wilaya, an organisation).
 The history is back-dated (loaded / changed over 30 days, a month ago), as a real
-warehouse's is.
+warehouse's is: articles changed hour by hour; trade rows loaded by batches of 100,000
+rows, one load time each, in load order (as files arrive), with their BRIN ranges
+summarised as the loader leaves them (ingest/load.py summarize_brin).
 
 The models measured are every incremental model and its parents
 (`+config.materialized:incremental`, found by dbt in the manifest), so the trade facts
@@ -43,11 +45,17 @@ import time
 import uuid
 from pathlib import Path
 
+from ingest.load import summarize_brin
+
 SELECTOR = "+config.materialized:incremental"
 # History: stamps spread hour by hour over the 30 days before the last 30, as in a
 # warehouse fed by scrapes every few hours (not all at one instant, which would put all
 # of it inside the incremental lookback).
 HISTORY = "now() - interval '30 days' - (i % 720) * interval '1 hour'"
+# Trade rows arrive by file: one load time per batch of 100,000 rows (the loader's one
+# `_loaded_at` per batch), the batches in the order they were loaded, 6 hours apart,
+# all older than the last 30 days (100 batches at 10,000,000 rows: 25 days).
+TRADE_HISTORY = "now() - interval '60 days' + (i / 100000) * interval '6 hours'"
 
 
 def generate_articles(conn, first: int, count: int, changed_at: str) -> None:
@@ -105,6 +113,9 @@ def generate_trade(conn, first: int, count: int, loaded_at: str) -> None:
             case when i % 10 = 0 then null else (i % 503)::numeric end, 'V202401',
             'bench-trade-' || (i / 100000), i, {loaded_at}
         from generate_series({first}, {first + count - 1}) as i""")
+    # What the loader does after each load (ingest/load.py): the BRIN ranges just
+    # written get their summary, so the _loaded_at index finds the new rows alone.
+    summarize_brin(conn, "raw.trade_baci_flows")
 
 
 def generate_countries(conn) -> None:
@@ -155,7 +166,7 @@ def main(argv: list[str] | None = None) -> dict:
         with psycopg.connect(url, autocommit=True) as conn:
             generate_countries(conn)
             generate_articles(conn, 1, args.articles, history)
-            generate_trade(conn, 1, args.trade_rows, history)
+            generate_trade(conn, 1, args.trade_rows, TRADE_HISTORY)
             conn.execute("analyze")
         print(f"generated {args.articles:,} articles ({4 * args.articles:,} mentions) and "
               f"{args.trade_rows:,} trade rows in {time.perf_counter() - started:.1f}s", flush=True)

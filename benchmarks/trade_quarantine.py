@@ -25,8 +25,9 @@ import time
 import uuid
 from pathlib import Path
 
+from benchmarks.dbt_incremental import TRADE_HISTORY as HISTORY  # trade rows by batch, in load order
+
 SELECTOR = "+fct_trade_flows"
-HISTORY = "now() - interval '30 days' - (i % 720) * interval '1 hour'"
 
 
 def decide(conn, batch_id: str, status: str, decided_at: str = "now()") -> None:

@@ -259,6 +259,9 @@ def load(conn, batch_id: str, opened: OpenedFile, *, path: Path, file_name: str,
         if not _fast(conn, batch_id, opened, path, stream, result, progress, clock):
             clock.lap("fast_attempt")
             opened, stream = _careful(conn, batch_id, opened, path, file_name, stream, result, clock, progress)
+        for spec in filter(None, (main, side)):
+            summarize_brin(conn, spec.name)
+        clock.lap("brin_summarize")
         _write_quarantine_and_findings(conn, batch_id, layout, stream, path, opened, result)
         clock.lap("quarantine_findings")
     finally:
@@ -273,6 +276,43 @@ def load(conn, batch_id: str, opened: OpenedFile, *, path: Path, file_name: str,
                                  f"than loaded ({result.rows_loaded})")
     log.info("batch %s (%s): %s; seconds per phase %s", batch_id, result.path, result.counts(), result.timings)
     return result
+
+
+# Every BRIN index on the table, or, on a partitioned table, on each of its partitions.
+_BRIN_LEAVES = """
+    select coalesce(leaf.relid, index_class.oid)::regclass::text
+    from pg_index
+    join pg_class as index_class on index_class.oid = pg_index.indexrelid
+    join pg_am on pg_am.oid = index_class.relam
+    left join lateral pg_partition_tree(index_class.oid) as leaf
+        on leaf.isleaf and index_class.relkind = 'I'
+    where pg_index.indrelid = %s::regclass
+        and pg_am.amname = 'brin'
+        and (index_class.relkind = 'i' or leaf.relid is not null)
+"""
+
+
+def summarize_brin(conn, table: str) -> int:
+    """Summarise the page ranges of `table`'s BRIN indexes that rows were written to since
+    their last summary; returns how many ranges. Why: PostgreSQL leaves a range that an
+    INSERT or COPY into an existing table filled unsummarised until a VACUUM, and a
+    scan through the index must then read all of it. BACI's `_loaded_at` index is how
+    dbt's fct_trade_flows finds the rows loaded since its last run: with the direct and
+    merge paths' ranges unsummarised it read every row of those partitions (the fast
+    path builds its indexes after its COPY: nothing left to do). Reads only the new
+    ranges, in the load's transaction (which sees its own rows). Needs the table's
+    owner, as the loader's migrations do; another role skips it with a warning (then
+    autovacuum summarises the ranges later)."""
+    leaves = [name for (name,) in conn.execute(_BRIN_LEAVES, (table,)).fetchall()]
+    if not leaves:
+        return 0
+    try:
+        with conn.transaction():
+            return sum(conn.execute("select brin_summarize_new_values(%s::regclass)", (leaf,)).fetchone()[0]
+                       for leaf in leaves)
+    except psycopg.errors.InsufficientPrivilege as exc:
+        log.warning("BRIN ranges of %s not summarised (%s): autovacuum will", table, exc.diag.message_primary)
+        return 0
 
 
 def _fast(conn, batch_id: str, opened: OpenedFile, path: Path, stream: _Stream, result: LoadResult,

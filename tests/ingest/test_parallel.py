@@ -59,6 +59,22 @@ def _forget_partitions(url: str) -> None:
             conn.execute(f"drop table {name}")
 
 
+def _unsummarised_ranges(url: str) -> int:
+    """BRIN page ranges of the raw table's partitions that have no summary (counted by
+    summarising them in a transaction that is rolled back)."""
+    with psycopg.connect(url) as conn:
+        leaves = [name for (name,) in conn.execute("""
+            select leaf.relid::regclass::text from pg_index i
+            join pg_class c on c.oid = i.indexrelid join pg_am am on am.oid = c.relam
+            cross join lateral pg_partition_tree(i.indexrelid) as leaf
+            where i.indrelid = 'raw.trade_baci_flows'::regclass and am.amname = 'brin' and leaf.isleaf""")]
+        assert leaves, "raw.trade_baci_flows has no BRIN index on its partitions"
+        count = sum(conn.execute("select brin_summarize_new_values(%s::regclass)", (leaf,)).fetchone()[0]
+                    for leaf in leaves)
+        conn.rollback()
+    return count
+
+
 @pytest.fixture
 def fresh(load, monkeypatch):
     _forget_partitions(load.url)
@@ -195,6 +211,55 @@ def test_the_careful_path_makes_a_partition_for_every_slice_it_routes_rows_to(fr
     assert (result.rows_loaded, result.rows_inserted) == (3, 3)
     assert [name for name, _ in _partitions(fresh.url)] == [
         "trade_baci_flows_hs17_2022", "trade_baci_flows_hs17_2023", "trade_baci_flows_hs17_2024"]
+
+
+def test_the_careful_paths_leave_no_brin_range_unsummarised(fresh, tmp_path, caplog):
+    """A COPY or INSERT into a table leaves the BRIN page ranges it fills past the first
+    without a summary (PostgreSQL summarises them at the next VACUUM): the `_loaded_at`
+    index, how dbt's fct_trade_flows finds the new rows, then reads all of them. The
+    direct and merge paths summarise what they wrote (ingest.load.summarize_brin)."""
+    caplog.set_level(logging.INFO, logger="ingest.load")
+    # 26,000 rows: ~200 pages, past the first range of 128 pages.
+    body = "".join(f"2022,{e},{j},{k:06d},1.5,2\n" for e in range(4, 30) for j in range(1, 51)
+                   for k in range(10101, 10121))
+    quoted = body.replace("2022,4,1,", '"2022",4,1,', 1)  # a quoted field: the careful path
+    fresh(write_text(tmp_path / NAME, "t,i,j,k,v,q\n" + quoted), "trade")
+    assert _path_taken(caplog) == "direct"
+    assert scalar(fresh.url, "select pg_relation_size('raw.trade_baci_flows_hs17_2022') / 8192") > 128
+    assert _unsummarised_ranges(fresh.url) == 0
+    caplog.clear()
+    # A second release with other values: every row updated by the merge, new row versions.
+    fresh(write_text(tmp_path / "BACI_HS17_Y2022_V202501.csv", "t,i,j,k,v,q\n" + quoted.replace(",1.5,", ",2.5,")),
+          "trade")
+    assert _path_taken(caplog) == "merge"
+    assert _unsummarised_ranges(fresh.url) == 0
+
+
+def test_summarize_brin_covers_plain_tables_and_skips_a_table_it_does_not_own(ingest_url, caplog):
+    from ingest.load import summarize_brin
+
+    role = f"cw_not_owner_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(ingest_url) as conn:
+        conn.execute("create temporary table brin_probe (stamp integer)")
+        conn.execute("create index on brin_probe using brin (stamp)")
+        conn.execute("insert into brin_probe select generate_series(1, 50000)")
+        assert summarize_brin(conn, "brin_probe") > 0  # the ranges the insert filled
+        assert summarize_brin(conn, "brin_probe") == 0
+        assert summarize_brin(conn, "ingest.batches") == 0  # no BRIN index: nothing to do
+        conn.execute(f"create role {role}")  # in this transaction: the rollback removes it
+        try:
+            conn.execute("create table public.brin_not_mine (stamp integer)")
+            conn.execute("create index on public.brin_not_mine using brin (stamp)")
+            conn.execute("insert into public.brin_not_mine select generate_series(1, 50000)")
+            conn.execute(f"grant usage on schema public to {role}")
+            conn.execute(f"set role {role}")
+            # Not the owner: a warning, and the caller's transaction goes on.
+            assert summarize_brin(conn, "public.brin_not_mine") == 0
+            assert conn.execute("select 1").fetchone() == (1,)
+            conn.execute("reset role")
+        finally:
+            conn.rollback()
+    assert any("not summarised" in r.getMessage() for r in caplog.records)
 
 
 _BATCH_COLUMNS = ("baci_release", "_batch_id", "_loaded_at")
