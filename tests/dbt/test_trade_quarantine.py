@@ -216,7 +216,10 @@ def step4(state, step3):
     result = transform.run_dbt(["run", "--select", "fct_trade_flows"], url, target_path=target)
     compiled = {r["unique_id"].split(".")[-1]: r.get("compiled_code") or ""
                 for r in result.run_results()["results"]}
-    return {"before": before, "after": mart_checksums(url), "compiled": compiled["fct_trade_flows"]}
+    # The statement the materialization ran (its delete+insert), before step 5 rewrites it.
+    executed = (Path(target) / "run" / "clusterwatch" / "models" / "marts" / "trade" / "fct_trade_flows.sql")
+    return {"before": before, "after": mart_checksums(url), "compiled": compiled["fct_trade_flows"],
+            "executed": executed.read_text(encoding="utf-8")}
 
 
 # --- step 1: first build ---------------------------------------------------------------
@@ -334,6 +337,30 @@ def test_no_decision_no_extra_work(step4):
     assert step4["after"] == step4["before"]
     assert "source_batch_id = any" not in step4["compiled"]
     assert "data_source = 'national'" not in step4["compiled"]
+
+
+def test_the_incremental_delete_can_probe_the_key_index(step4, state):
+    """macros/materializations/delete_insert.sql: the delete of the delete+insert strategy
+    is `key = any(array(select distinct key ...))` with the keys in the mart column's
+    collation. The model computes trade_flow_id from `collate "C"` codes, so its new rows
+    arrive in "C"; compared as such, the unique index (default collation) cannot serve
+    and each of the fact's rows would be compared with every new key."""
+    delete = step4["executed"].split(";")[0]
+    assert "trade_flow_id = any(array(" in delete
+    assert 'collate pg_catalog."default"' in delete
+    temp = re.search(r'from "(fct_trade_flows__dbt_tmp\w+)"', delete).group(1)
+    with db.connect(state["url"]) as conn:
+        # The temporary table the run had, as the model makes it: keys in "C".
+        conn.execute(f'create temporary table "{temp}" as '
+                     'select trade_flow_id collate "C" as trade_flow_id from marts.fct_trade_flows')
+        conn.execute("set local enable_seqscan = off")  # a small fact: show what is possible
+        plan = "\n".join(row[0] for row in conn.execute("explain " + delete))
+        without_collation = "\n".join(row[0] for row in conn.execute(
+            "explain " + delete.replace(' collate pg_catalog."default"', "")))
+        conn.rollback()
+    assert "Index Cond: (trade_flow_id = ANY" in plan, plan  # an index scan (or a bitmap one)
+    # The same delete without the conversion cannot use the index (what the macro avoids).
+    assert "Index Cond: (trade_flow_id = ANY" not in without_collation, without_collation
 
 
 # --- step 5: a fact built by an older version (before batch_ids) ------------------------
