@@ -259,9 +259,10 @@ def load(conn, batch_id: str, opened: OpenedFile, *, path: Path, file_name: str,
         if not _fast(conn, batch_id, opened, path, stream, result, progress, clock):
             clock.lap("fast_attempt")
             opened, stream = _careful(conn, batch_id, opened, path, file_name, stream, result, clock, progress)
-        for spec in filter(None, (main, side)):
-            summarize_brin(conn, spec.name)
-        clock.lap("brin_summarize")
+        if result.path != "fast":  # the fast path built its indexes after its COPY
+            for spec in filter(None, (main, side)):
+                summarize_brin(conn, spec.name)
+            clock.lap("brin_summarize")
         _write_quarantine_and_findings(conn, batch_id, layout, stream, path, opened, result)
         clock.lap("quarantine_findings")
     finally:
@@ -303,13 +304,12 @@ def summarize_brin(conn, table: str) -> int:
     ranges, in the load's transaction (which sees its own rows). Needs the table's
     owner, as the loader's migrations do; another role skips it with a warning (then
     autovacuum summarises the ranges later)."""
-    leaves = [name for (name,) in conn.execute(_BRIN_LEAVES, (table,)).fetchall()]
-    if not leaves:
-        return 0
     try:
         with conn.transaction():
-            return sum(conn.execute("select brin_summarize_new_values(%s::regclass)", (leaf,)).fetchone()[0]
-                       for leaf in leaves)
+            (ranges,) = conn.execute(
+                f"select coalesce(sum(brin_summarize_new_values(leaf::regclass)), 0)::bigint "
+                f"from ({_BRIN_LEAVES}) as leaves (leaf)", (table,)).fetchone()
+            return ranges
     except psycopg.errors.InsufficientPrivilege as exc:
         log.warning("BRIN ranges of %s not summarised (%s): autovacuum will", table, exc.diag.message_primary)
         return 0
