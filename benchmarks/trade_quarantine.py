@@ -4,7 +4,7 @@
 
 One fresh warehouse database (CLUSTERWATCH_DATABASE_URL's server, else the embedded
 one). `--trade-rows` rows of raw.trade_baci_flows in batches of 100,000
-(benchmarks.dbt_incremental's generator), loaded and validated a month ago. After a
+(benchmarks.dbt_incremental's generator), loaded two months ago, validated 29 days ago. After a
 full refresh of `+fct_trade_flows`, incremental runs of the same selection, each timed
 (fct_trade_flows' own seconds from run_results.json, and the wall clock):
 1. `idle`: nothing new, nothing decided (the cost of looking for decisions);
